@@ -1,0 +1,40 @@
+//! # quantumstate-core
+//!
+//! Everything QuantumState knows, with no web or OS dependency: it builds for
+//! `wasm32-unknown-unknown` and natively, and the browser app, the server and the
+//! CLI all run this same code.
+//!
+//! - [`model`]: the seed's four indices as typed documents ([`MetricDoc`],
+//!   [`LogDoc`], [`IncidentDoc`], [`DecisionDoc`]) and the catalogue of services and
+//!   metrics with the seed's healthy ranges and alarm levels ([`MetricType`]).
+//! - [`sim`]: the deterministic simulator. [`sim::generate`] turns a [`SimConfig`]
+//!   (scenario, seed, anchor, knobs) into documents, byte-identical on every platform.
+//! - [`store`]: the [`Store`] trait the agents read and write through, and
+//!   [`MemoryStore`], the embedded default.
+//!
+//! ```
+//! use quantumstate_core::{sim, MemoryStore, Scenario, SimConfig, Store};
+//! use chrono::{TimeZone, Utc};
+//!
+//! let anchor = Utc.with_ymd_and_hms(2026, 2, 13, 15, 0, 0).unwrap();
+//! let data = sim::generate(&SimConfig::new(Scenario::MemoryLeak, 42, anchor));
+//! let store = MemoryStore::new();
+//! futures::executor::block_on(async {
+//!     store.write_metrics(&data.metrics).await.unwrap();
+//!     let counts = store.counts().await.unwrap();
+//!     assert_eq!(counts.metrics, data.metrics.len() as u64);
+//! });
+//! ```
+
+pub mod model;
+pub mod sim;
+pub mod store;
+pub mod time;
+
+pub use model::{
+    Agent, AnomalyType, DecisionDoc, Document, Health, Index, IncidentDoc, Level, LogDoc, MetricDoc, MetricType,
+    Service,
+};
+pub use sim::{Dataset, Scenario, SimConfig};
+pub use store::{MemoryStore, Store, StoreError};
+pub use time::TimeWindow;

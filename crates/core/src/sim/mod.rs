@@ -1,0 +1,339 @@
+//! The deterministic simulator: healthy telemetry for the four services and the
+//! failure scenarios of the seed, as documents of the seed's data model.
+//!
+//! Every document is a pure function of [`SimConfig`]: the same seed, anchor,
+//! scenario and knobs give byte-identical documents on every platform.
+
+mod curves;
+mod history;
+mod logs;
+pub mod rng;
+pub mod runbook;
+
+pub use history::{seeded_incidents, SEEDED_INCIDENTS};
+pub use runbook::{Risk, Runbook, RunbookAction, RUNBOOKS};
+
+use crate::model::{AnomalyType, Document, Fnv64, LogDoc, MetricDoc, MetricType, Service};
+use crate::time::TimeWindow;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Default healthy history before the incident: enough for a real baseline.
+pub const DEFAULT_HISTORY_MINUTES: u32 = 180;
+/// Default sampling interval of every metric.
+pub const DEFAULT_INTERVAL_SECS: u32 = 30;
+/// [`Dataset::fingerprint`] of `memory-leak`, seed 42, anchor 2026-02-13T15:00:00Z,
+/// default knobs. Native and browser tests both check it: if it changes, share
+/// links made before replay different data, so change it only on purpose.
+pub const GOLDEN_MEMORY_LEAK_42: &str = "db64a0c65333e5a5";
+/// Intensity is clamped to this range: half as steep to twice as steep.
+pub const INTENSITY_RANGE: (f64, f64) = (0.5, 2.0);
+
+/// A failure pattern to inject (names as in the seed, plus `healthy` and `red-herring`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    MemoryLeak,
+    DeploymentRollback,
+    ErrorSpike,
+    Healthy,
+    RedHerring,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 5] = [
+        Scenario::MemoryLeak,
+        Scenario::DeploymentRollback,
+        Scenario::ErrorSpike,
+        Scenario::Healthy,
+        Scenario::RedHerring,
+    ];
+
+    /// The name used in code, CLI, UI and links.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::MemoryLeak => "memory-leak",
+            Scenario::DeploymentRollback => "deployment-rollback",
+            Scenario::ErrorSpike => "error-spike",
+            Scenario::Healthy => "healthy",
+            Scenario::RedHerring => "red-herring",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Scenario> {
+        Scenario::ALL.into_iter().find(|s| s.name() == text)
+    }
+
+    /// Button label.
+    pub fn title(self) -> &'static str {
+        match self {
+            Scenario::MemoryLeak => "Memory leak",
+            Scenario::DeploymentRollback => "Bad deployment",
+            Scenario::ErrorSpike => "Redis outage",
+            Scenario::Healthy => "Healthy run",
+            Scenario::RedHerring => "Red herring",
+        }
+    }
+
+    /// One line on what it injects.
+    pub fn blurb(self) -> &'static str {
+        match self {
+            Scenario::MemoryLeak => "Heap climbs 55% → 89% over 25 min on payment-service",
+            Scenario::DeploymentRollback => "v3.5.0 deploy, then checkout errors 0.4 → 18/min within 3 min",
+            Scenario::ErrorSpike => "Redis node evicted: auth errors 0.3 → 28/min, latency 95 → 1200 ms",
+            Scenario::Healthy => "Normal operation only: nothing should be detected",
+            Scenario::RedHerring => "A harmless auth deploy, then a Redis outage 6 min later",
+        }
+    }
+
+    /// The service the seed injects it into.
+    pub fn default_service(self) -> Option<Service> {
+        match self {
+            Scenario::MemoryLeak => Some(Service::PaymentService),
+            Scenario::DeploymentRollback => Some(Service::CheckoutService),
+            Scenario::ErrorSpike | Scenario::RedHerring => Some(Service::AuthService),
+            Scenario::Healthy => None,
+        }
+    }
+
+    /// How long the failure runs before the agents look (the incident phase).
+    pub fn incident_minutes(self) -> u32 {
+        match self {
+            Scenario::MemoryLeak => 25,
+            Scenario::DeploymentRollback => 12,
+            Scenario::ErrorSpike | Scenario::RedHerring => 10,
+            Scenario::Healthy => 0,
+        }
+    }
+
+    /// What the agents should conclude (ground truth, for tests and `eval`).
+    pub fn expected_anomaly(self) -> Option<AnomalyType> {
+        match self {
+            Scenario::MemoryLeak => Some(AnomalyType::MemoryLeakProgressive),
+            Scenario::DeploymentRollback => Some(AnomalyType::DeploymentRegression),
+            Scenario::ErrorSpike | Scenario::RedHerring => Some(AnomalyType::ErrorSpikeSudden),
+            Scenario::Healthy => None,
+        }
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every input of a generation. Two equal configs give identical documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimConfig {
+    pub scenario: Scenario,
+    pub seed: u64,
+    /// The simulated "now": the end of the generated data, when the agents look.
+    /// Rounded down to the interval.
+    pub anchor: DateTime<Utc>,
+    pub history_minutes: u32,
+    pub interval_secs: u32,
+    /// 1.0 is the seed's numbers; clamped to [`INTENSITY_RANGE`].
+    pub intensity: f64,
+    /// Inject into this service instead of the scenario's default.
+    pub target: Option<Service>,
+    /// Throughput and CPU follow the time of day.
+    pub daily_rhythm: bool,
+}
+
+impl SimConfig {
+    pub fn new(scenario: Scenario, seed: u64, anchor: DateTime<Utc>) -> Self {
+        SimConfig {
+            scenario,
+            seed,
+            anchor,
+            history_minutes: DEFAULT_HISTORY_MINUTES,
+            interval_secs: DEFAULT_INTERVAL_SECS,
+            intensity: 1.0,
+            target: None,
+            daily_rhythm: true,
+        }
+    }
+
+    /// The affected service, if any.
+    pub fn service(&self) -> Option<Service> {
+        self.scenario.default_service().map(|default| self.target.unwrap_or(default))
+    }
+
+    pub fn interval(&self) -> TimeDelta {
+        TimeDelta::seconds(i64::from(self.interval_secs.max(1)))
+    }
+
+    fn intensity(&self) -> f64 {
+        self.intensity.clamp(INTENSITY_RANGE.0, INTENSITY_RANGE.1)
+    }
+
+    /// The timeline this config produces.
+    pub fn timeline(&self) -> Timeline {
+        let end = self.anchor.duration_trunc(self.interval()).unwrap_or(self.anchor);
+        let onset = end - TimeDelta::minutes(i64::from(self.scenario.incident_minutes()));
+        let start = onset - TimeDelta::minutes(i64::from(self.history_minutes));
+        Timeline { start, onset, end }
+    }
+}
+
+/// Where the generated data starts, where the fault begins, and "now".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub start: DateTime<Utc>,
+    /// When the fault begins (equals `end` for a healthy run).
+    pub onset: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Timeline {
+    /// Everything generated, `end` included.
+    pub fn window(&self) -> TimeWindow {
+        TimeWindow::new(self.start, self.end + TimeDelta::milliseconds(1))
+    }
+}
+
+/// What a scenario really did, for tests and evaluation (the agents never see it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroundTruth {
+    pub scenario: Scenario,
+    pub service: Option<Service>,
+    pub anomaly: Option<AnomalyType>,
+    pub timeline: Timeline,
+    /// The deploy event, if the scenario has one.
+    pub deploy_at: Option<DateTime<Utc>>,
+    /// Whether that deploy caused the failure (false for the red herring).
+    pub deploy_is_cause: bool,
+}
+
+/// The documents of one generation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    pub metrics: Vec<MetricDoc>,
+    pub logs: Vec<LogDoc>,
+    pub truth: GroundTruth,
+}
+
+impl Dataset {
+    pub fn len(&self) -> usize {
+        self.metrics.len() + self.logs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A short digest of every document and id, the same on every platform:
+    /// two runs with equal fingerprints generated the same bytes.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Fnv64::new();
+        for m in &self.metrics {
+            h.write(&m.doc_id());
+            h.write(&serde_json::to_string(m).unwrap_or_default());
+        }
+        for l in &self.logs {
+            h.write(&l.doc_id());
+            h.write(&serde_json::to_string(l).unwrap_or_default());
+        }
+        format!("{:016x}", h.finish())
+    }
+}
+
+/// Generate the telemetry of one scenario run.
+pub fn generate(config: &SimConfig) -> Dataset {
+    let timeline = config.timeline();
+    let affected = config.service();
+    let fault = affected.map(|service| curves::Fault {
+        scenario: config.scenario,
+        service,
+        onset: timeline.onset,
+        intensity: config.intensity(),
+    });
+    let mut metrics = Vec::new();
+    for service in Service::ALL {
+        let service_fault = fault.filter(|f| f.service == service);
+        for metric in MetricType::ALL {
+            let mut series = curves::Series::new(config, service, metric);
+            let mut at = timeline.start;
+            while at <= timeline.end {
+                let mut value = series.healthy(at);
+                if let Some(f) = &service_fault {
+                    value = f.apply(metric, at, value, series.baseline());
+                }
+                metrics.push(MetricDoc {
+                    timestamp: at,
+                    service: service.as_str().to_string(),
+                    region: service.region().to_string(),
+                    metric_type: metric.as_str().to_string(),
+                    value: round2(value),
+                    unit: metric.unit().to_string(),
+                });
+                at += config.interval();
+            }
+        }
+    }
+    let deploy_at = fault.and_then(|f| f.deploy_at());
+    let mut logs = logs::generate(config, &timeline, fault.as_ref(), &metrics);
+    logs.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.service.cmp(&b.service)));
+    Dataset {
+        metrics,
+        logs,
+        truth: GroundTruth {
+            scenario: config.scenario,
+            service: affected,
+            anomaly: config.scenario.expected_anomaly(),
+            timeline,
+            deploy_at,
+            deploy_is_cause: config.scenario == Scenario::DeploymentRollback,
+        },
+    }
+}
+
+/// Healthy telemetry of one service from `from` for `minutes`, easing from the
+/// last observed values back to the service's baseline: what a successful
+/// remediation produces. Deterministic in (seed, service, from).
+pub fn recovery(
+    seed: u64,
+    service: Service,
+    from: DateTime<Utc>,
+    minutes: u32,
+    interval_secs: u32,
+    last: &[(MetricType, f64)],
+) -> Vec<MetricDoc> {
+    let mut config = SimConfig::new(Scenario::Healthy, seed ^ 0x5eed_0f_2ec0_7e21, from);
+    config.interval_secs = interval_secs;
+    let step = config.interval();
+    let mut out = Vec::new();
+    for metric in MetricType::ALL {
+        let mut series = curves::Series::new(&config, service, metric);
+        let start_value = last.iter().find(|(m, _)| *m == metric).map(|(_, v)| *v);
+        let mut at = from + step;
+        let end = from + TimeDelta::minutes(i64::from(minutes));
+        while at <= end {
+            let healthy = series.healthy(at);
+            let elapsed_min = (at - from).num_seconds() as f64 / 60.0;
+            // Exponential settling, time constant 1.5 min: mostly back within 5 min.
+            let weight = libm::exp(-elapsed_min / 1.5);
+            let value = match start_value {
+                Some(v) => healthy + (v - healthy) * weight,
+                None => healthy,
+            };
+            out.push(MetricDoc {
+                timestamp: at,
+                service: service.as_str().to_string(),
+                region: service.region().to_string(),
+                metric_type: metric.as_str().to_string(),
+                value: round2(value),
+                unit: metric.unit().to_string(),
+            });
+            at += step;
+        }
+    }
+    out
+}
+
+/// Two decimals: what a metrics agent would ship, and a guard against last-bit noise.
+pub(crate) fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}

@@ -1,0 +1,144 @@
+//! The [`Store`] trait: every read and write the agents and the UI need, shaped
+//! so that Elasticsearch can answer each read with one aggregation query.
+//!
+//! [`MemoryStore`] is the embedded default; the Elasticsearch store implements
+//! the same trait, and the same contract tests run against both.
+
+mod memory;
+
+pub use memory::MemoryStore;
+
+use crate::model::{DecisionDoc, IncidentDoc, Level, LogDoc, MetricDoc};
+use crate::time::TimeWindow;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One metric of one service.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SeriesKey {
+    pub service: String,
+    pub metric_type: String,
+}
+
+impl SeriesKey {
+    pub fn new(service: impl Into<String>, metric_type: impl Into<String>) -> Self {
+        SeriesKey { service: service.into(), metric_type: metric_type.into() }
+    }
+}
+
+/// One bucket of a date histogram (buckets start at multiples of the bucket
+/// length since the Unix epoch, as Elasticsearch's `fixed_interval` does).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    pub at: DateTime<Utc>,
+    pub avg: f64,
+    pub min: f64,
+    pub max: f64,
+    pub count: u64,
+}
+
+/// Summary statistics of a metric over a window (`extended_stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MetricStats {
+    pub count: u64,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Population standard deviation.
+    pub std_dev: f64,
+}
+
+/// Which log lines to fetch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogQuery {
+    pub service: Option<String>,
+    /// This level and worse.
+    pub min_level: Level,
+    pub window: TimeWindow,
+    /// At most this many, oldest first.
+    pub limit: usize,
+}
+
+/// How often one error code appeared, and when first and last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorCodeCount {
+    pub code: String,
+    pub count: u64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// Which past incidents to fetch (all filters are ANDed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentQuery {
+    pub service: Option<String>,
+    pub anomaly_type: Option<String>,
+    pub limit: usize,
+}
+
+/// Documents per index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexCounts {
+    pub metrics: u64,
+    pub logs: u64,
+    pub incidents: u64,
+    pub decisions: u64,
+}
+
+/// What can go wrong talking to a store.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("cannot reach the store: {0}")]
+    Unreachable(String),
+    #[error("the store answered {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("unexpected answer from the store: {0}")]
+    Malformed(String),
+    #[error("{failed} of {total} documents were not written; first: {first}")]
+    PartialWrite { failed: usize, total: usize, first: String },
+}
+
+/// Where the agents read telemetry and write their decisions.
+///
+/// Futures are not `Send`: in the browser they run on the single JS thread.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// Upsert by deterministic id: writing the same documents twice adds nothing.
+    async fn write_metrics(&self, docs: &[MetricDoc]) -> Result<u64, StoreError>;
+    async fn write_logs(&self, docs: &[LogDoc]) -> Result<u64, StoreError>;
+    async fn write_incidents(&self, docs: &[IncidentDoc]) -> Result<u64, StoreError>;
+    async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError>;
+
+    /// Every (service, metric) with data in the window.
+    async fn series_keys(&self, window: TimeWindow) -> Result<Vec<SeriesKey>, StoreError>;
+    /// A date histogram of one metric: only buckets with data, oldest first.
+    async fn metric_series(
+        &self,
+        key: &SeriesKey,
+        window: TimeWindow,
+        bucket: TimeDelta,
+    ) -> Result<Vec<SeriesPoint>, StoreError>;
+    async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError>;
+    /// The earliest and latest metric timestamps (for data someone else wrote).
+    async fn metric_time_range(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError>;
+
+    async fn logs(&self, query: &LogQuery) -> Result<Vec<LogDoc>, StoreError>;
+    /// Error codes of the service's logs in the window, most frequent first.
+    async fn error_codes(&self, service: &str, window: TimeWindow) -> Result<Vec<ErrorCodeCount>, StoreError>;
+
+    async fn incidents(&self, query: &IncidentQuery) -> Result<Vec<IncidentDoc>, StoreError>;
+    /// Newest first.
+    async fn decisions(&self, limit: usize) -> Result<Vec<DecisionDoc>, StoreError>;
+
+    async fn counts(&self) -> Result<IndexCounts, StoreError>;
+    /// Delete metrics and logs only: incident history and the audit trail stay.
+    async fn clear_telemetry(&self) -> Result<(), StoreError>;
+}
+
+/// Start of the histogram bucket holding `at`.
+pub fn bucket_start(at: DateTime<Utc>, bucket: TimeDelta) -> DateTime<Utc> {
+    let len = bucket.num_milliseconds().max(1);
+    let ms = at.timestamp_millis();
+    DateTime::from_timestamp_millis(ms - ms.rem_euclid(len)).unwrap_or(at)
+}
