@@ -32,8 +32,8 @@ pub mod store;
 pub mod time;
 
 pub use model::{
-    Agent, AnomalyType, DecisionDoc, Document, Health, Index, IncidentDoc, Level, LogDoc, MetricDoc, MetricType,
-    Service,
+    Agent, AnomalyType, DecisionDoc, Document, Health, IncidentDoc, Index, Level, LogDoc,
+    MetricDoc, MetricType, Service,
 };
 pub use sim::{Dataset, Scenario, SimConfig};
 pub use store::{MemoryStore, Store, StoreError};

@@ -20,7 +20,12 @@ pub enum Index {
 }
 
 impl Index {
-    pub const ALL: [Index; 4] = [Index::Metrics, Index::Logs, Index::Incidents, Index::Decisions];
+    pub const ALL: [Index; 4] = [
+        Index::Metrics,
+        Index::Logs,
+        Index::Incidents,
+        Index::Decisions,
+    ];
 
     /// The seed's index name.
     pub fn name(self) -> &'static str {
@@ -55,14 +60,19 @@ pub mod rfc3339 {
     pub mod option {
         use super::*;
 
-        pub fn serialize<S: Serializer>(at: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            at: &Option<DateTime<Utc>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             match at {
                 Some(at) => s.serialize_str(&format(at)),
                 None => s.serialize_none(),
             }
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
             let text = Option::<String>::deserialize(d)?;
             text.map(|t| crate::time::parse_timestamp(&t).map_err(serde::de::Error::custom))
                 .transpose()
@@ -131,7 +141,8 @@ impl Serialize for Level {
 impl<'de> Deserialize<'de> for Level {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        Level::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown log level {text:?}")))
+        Level::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown log level {text:?}")))
     }
 }
 
@@ -178,7 +189,12 @@ pub enum Agent {
 }
 
 impl Agent {
-    pub const ALL: [Agent; 4] = [Agent::Cassandra, Agent::Archaeologist, Agent::Surgeon, Agent::Guardian];
+    pub const ALL: [Agent; 4] = [
+        Agent::Cassandra,
+        Agent::Archaeologist,
+        Agent::Surgeon,
+        Agent::Guardian,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -215,7 +231,12 @@ pub trait Document: Serialize {
 impl Document for MetricDoc {
     const INDEX: Index = Index::Metrics;
     fn doc_id(&self) -> String {
-        format!("m-{}-{}-{}", self.service, self.metric_type, self.timestamp.timestamp_millis())
+        format!(
+            "m-{}-{}-{}",
+            self.service,
+            self.metric_type,
+            self.timestamp.timestamp_millis()
+        )
     }
 }
 
@@ -227,7 +248,12 @@ impl Document for LogDoc {
         h.write(&self.message);
         h.write(self.trace_id.as_deref().unwrap_or(""));
         h.write(self.error_code.as_deref().unwrap_or(""));
-        format!("l-{}-{}-{:016x}", self.service, self.timestamp.timestamp_millis(), h.finish())
+        format!(
+            "l-{}-{}-{:016x}",
+            self.service,
+            self.timestamp.timestamp_millis(),
+            h.finish()
+        )
     }
 }
 
@@ -240,7 +266,12 @@ impl Document for IncidentDoc {
         h.write(&self.root_cause);
         h.write(&self.actions_taken);
         h.write(&self.mttr_seconds.unwrap_or(0).to_string());
-        format!("i-{}-{}-{:016x}", self.service, self.anomaly_type, h.finish())
+        format!(
+            "i-{}-{}-{:016x}",
+            self.service,
+            self.anomaly_type,
+            h.finish()
+        )
     }
 }
 
@@ -249,7 +280,12 @@ impl Document for DecisionDoc {
     fn doc_id(&self) -> String {
         // One decision per agent, service and instant: re-running a pipeline on
         // the same data replaces its records instead of adding copies.
-        format!("d-{}-{}-{}", self.agent.as_str(), self.service, self.timestamp.timestamp_millis())
+        format!(
+            "d-{}-{}-{}",
+            self.agent.as_str(),
+            self.service,
+            self.timestamp.timestamp_millis()
+        )
     }
 }
 

@@ -15,7 +15,11 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, TimestampError> {
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
         return Ok(at.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt) {
             return Ok(naive.and_utc());
         }
@@ -42,7 +46,10 @@ impl TimeWindow {
 
     /// The `length` that ends at `end`.
     pub fn ending_at(end: DateTime<Utc>, length: TimeDelta) -> Self {
-        TimeWindow { start: end - length, end }
+        TimeWindow {
+            start: end - length,
+            end,
+        }
     }
 
     pub fn contains(&self, at: DateTime<Utc>) -> bool {

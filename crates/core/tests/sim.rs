@@ -26,7 +26,6 @@ fn ndjson(data: &Dataset) -> String {
     out
 }
 
-
 fn series(data: &Dataset, service: Service, metric: MetricType) -> Vec<(DateTime<Utc>, f64)> {
     data.metrics
         .iter()
@@ -42,7 +41,6 @@ fn golden_digest_of_memory_leak_seed_42() {
     let data = sim::generate(&SimConfig::new(Scenario::MemoryLeak, 42, anchor()));
     assert_eq!(data.fingerprint(), sim::GOLDEN_MEMORY_LEAK_42);
 }
-
 
 #[test]
 fn same_inputs_same_documents_different_seed_different_documents() {
@@ -61,9 +59,18 @@ fn healthy_run_stays_inside_the_seeds_healthy_ranges_and_logs_no_errors() {
         let data = sim::generate(&SimConfig::new(Scenario::Healthy, seed, anchor()));
         for m in &data.metrics {
             let metric = MetricType::parse(&m.metric_type).unwrap();
-            assert!(metric.is_healthy(m.value), "seed {seed}: {} {} = {}", m.service, metric, m.value);
+            assert!(
+                metric.is_healthy(m.value),
+                "seed {seed}: {} {} = {}",
+                m.service,
+                metric,
+                m.value
+            );
         }
-        assert!(data.logs.iter().all(|l| l.level <= Level::Warn), "seed {seed}");
+        assert!(
+            data.logs.iter().all(|l| l.level <= Level::Warn),
+            "seed {seed}"
+        );
         assert!(data.logs.iter().any(|l| l.level == Level::Info));
     }
 }
@@ -75,7 +82,9 @@ fn default_history_is_three_hours_of_every_service_and_metric_every_30_seconds()
         for metric in MetricType::ALL {
             let s = series(&data, service, metric);
             assert_eq!(s.len(), 180 * 2 + 1, "{service} {metric}");
-            assert!(s.windows(2).all(|w| w[1].0 - w[0].0 == TimeDelta::seconds(30)));
+            assert!(s
+                .windows(2)
+                .all(|w| w[1].0 - w[0].0 == TimeDelta::seconds(30)));
         }
     }
 }
@@ -90,47 +99,89 @@ fn memory_leak_climbs_55_to_89_over_25_minutes_with_the_seeds_log_levels() {
         let mem = series(&data, Service::PaymentService, MetricType::MemoryPercent);
         let at_onset = mem.iter().find(|(at, _)| *at == t.onset).unwrap().1;
         let last = mem.last().unwrap().1;
-        assert!((53.0..=57.5).contains(&at_onset), "seed {seed}: onset {at_onset}");
+        assert!(
+            (53.0..=57.5).contains(&at_onset),
+            "seed {seed}: onset {at_onset}"
+        );
         assert!((86.0..=92.0).contains(&last), "seed {seed}: end {last}");
         // Before onset, healthy.
-        assert!(mem.iter().filter(|(at, _)| *at < t.onset).all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
-        let payment_logs: Vec<_> = data.logs.iter().filter(|l| l.service == "payment-service").collect();
+        assert!(mem
+            .iter()
+            .filter(|(at, _)| *at < t.onset)
+            .all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
+        let payment_logs: Vec<_> = data
+            .logs
+            .iter()
+            .filter(|l| l.service == "payment-service")
+            .collect();
         for level in [Level::Warn, Level::Error, Level::Critical] {
             let first = payment_logs
                 .iter()
                 .find(|l| l.level == level && l.error_code.as_deref() == Some("HEAP_PRESSURE"))
                 .unwrap_or_else(|| panic!("seed {seed}: no {level}"));
             // The heap at that moment is past the seed's threshold for that level.
-            let heap = mem.iter().rev().find(|(at, _)| *at <= first.timestamp).unwrap().1;
+            let heap = mem
+                .iter()
+                .rev()
+                .find(|(at, _)| *at <= first.timestamp)
+                .unwrap()
+                .1;
             let threshold = match level {
                 Level::Warn => 65.0,
                 Level::Error => 75.0, // timeouts from GC pauses start at 75%
                 _ => 87.0,
             };
-            assert!(heap >= threshold - 1.0, "seed {seed}: {level} at heap {heap}");
+            assert!(
+                heap >= threshold - 1.0,
+                "seed {seed}: {level} at heap {heap}"
+            );
         }
         // Other services untouched.
         let checkout = series(&data, Service::CheckoutService, MetricType::MemoryPercent);
-        assert!(checkout.iter().all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
+        assert!(checkout
+            .iter()
+            .all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
     }
 }
 
 #[test]
 fn deployment_rollback_spikes_checkout_errors_within_3_minutes_of_the_deploy_log() {
     for seed in 0..10 {
-        let data = sim::generate(&SimConfig::new(Scenario::DeploymentRollback, seed, anchor()));
+        let data = sim::generate(&SimConfig::new(
+            Scenario::DeploymentRollback,
+            seed,
+            anchor(),
+        ));
         let deploy = data
             .logs
             .iter()
-            .find(|l| l.service == "checkout-service" && l.level == Level::Info && l.message.contains("v3.5.0 complete"))
+            .find(|l| {
+                l.service == "checkout-service"
+                    && l.level == Level::Info
+                    && l.message.contains("v3.5.0 complete")
+            })
             .expect("deploy log");
         let errors = series(&data, Service::CheckoutService, MetricType::ErrorRate);
-        let before: Vec<f64> = errors.iter().filter(|(at, _)| *at < deploy.timestamp).map(|(_, v)| *v).collect();
-        assert!(before.iter().all(|v| *v < 1.0), "seed {seed}: healthy before the deploy");
+        let before: Vec<f64> = errors
+            .iter()
+            .filter(|(at, _)| *at < deploy.timestamp)
+            .map(|(_, v)| *v)
+            .collect();
+        assert!(
+            before.iter().all(|v| *v < 1.0),
+            "seed {seed}: healthy before the deploy"
+        );
         let three_min = deploy.timestamp + TimeDelta::minutes(3);
         let at_3 = errors.iter().find(|(at, _)| *at >= three_min).unwrap().1;
-        assert!(at_3 >= 14.0, "seed {seed}: {at_3}/min 3 minutes after the deploy");
-        let after: Vec<f64> = errors.iter().filter(|(at, _)| *at >= three_min).map(|(_, v)| *v).collect();
+        assert!(
+            at_3 >= 14.0,
+            "seed {seed}: {at_3}/min 3 minutes after the deploy"
+        );
+        let after: Vec<f64> = errors
+            .iter()
+            .filter(|(at, _)| *at >= three_min)
+            .map(|(_, v)| *v)
+            .collect();
         let mean = after.iter().sum::<f64>() / after.len() as f64;
         assert!((15.0..=21.0).contains(&mean), "seed {seed}: mean {mean}");
         let npe: Vec<_> = data
@@ -139,7 +190,9 @@ fn deployment_rollback_spikes_checkout_errors_within_3_minutes_of_the_deploy_log
             .filter(|l| l.error_code.as_deref() == Some("INTERNAL_SERVER_ERROR"))
             .collect();
         assert!(npe.len() >= 20, "seed {seed}");
-        assert!(npe.iter().all(|l| l.level == Level::Error && l.message.contains("NullPointerException")));
+        assert!(npe
+            .iter()
+            .all(|l| l.level == Level::Error && l.message.contains("NullPointerException")));
         assert!(npe.iter().all(|l| l.timestamp > deploy.timestamp));
     }
 }
@@ -153,11 +206,25 @@ fn error_spike_jumps_auth_errors_and_latency_at_once_with_a_redis_critical() {
         let latency = series(&data, Service::AuthService, MetricType::RequestLatencyMs);
         let first = |s: &[(DateTime<Utc>, f64)]| s.iter().find(|(at, _)| *at >= onset).unwrap().1;
         assert!(first(&errors) >= 20.0, "seed {seed}: {}", first(&errors));
-        assert!((900.0..=1500.0).contains(&first(&latency)), "seed {seed}: {}", first(&latency));
-        let critical = data.logs.iter().find(|l| l.level == Level::Critical).expect("critical");
-        assert_eq!(critical.message, "Redis cluster node evicted — session cache OFFLINE");
+        assert!(
+            (900.0..=1500.0).contains(&first(&latency)),
+            "seed {seed}: {}",
+            first(&latency)
+        );
+        let critical = data
+            .logs
+            .iter()
+            .find(|l| l.level == Level::Critical)
+            .expect("critical");
+        assert_eq!(
+            critical.message,
+            "Redis cluster node evicted — session cache OFFLINE"
+        );
         assert_eq!(critical.error_code.as_deref(), Some("CACHE_OFFLINE"));
-        assert!(data.logs.iter().any(|l| l.error_code.as_deref() == Some("REDIS_UNAVAILABLE")));
+        assert!(data
+            .logs
+            .iter()
+            .any(|l| l.error_code.as_deref() == Some("REDIS_UNAVAILABLE")));
     }
 }
 
@@ -168,11 +235,23 @@ fn red_herring_deploys_harmlessly_six_minutes_before_the_redis_failure() {
     let deploy = data.truth.deploy_at.unwrap();
     assert_eq!(onset - deploy, TimeDelta::minutes(6));
     assert!(!data.truth.deploy_is_cause);
-    assert!(data.logs.iter().any(|l| l.timestamp == deploy && l.message.contains("complete")));
+    assert!(data
+        .logs
+        .iter()
+        .any(|l| l.timestamp == deploy && l.message.contains("complete")));
     let errors = series(&data, Service::AuthService, MetricType::ErrorRate);
-    assert!(errors.iter().filter(|(at, _)| *at < onset).all(|(_, v)| *v < 1.0));
-    assert!(data.logs.iter().any(|l| l.error_code.as_deref() == Some("CACHE_OFFLINE")));
-    assert!(!data.logs.iter().any(|l| l.error_code.as_deref() == Some("INTERNAL_SERVER_ERROR")));
+    assert!(errors
+        .iter()
+        .filter(|(at, _)| *at < onset)
+        .all(|(_, v)| *v < 1.0));
+    assert!(data
+        .logs
+        .iter()
+        .any(|l| l.error_code.as_deref() == Some("CACHE_OFFLINE")));
+    assert!(!data
+        .logs
+        .iter()
+        .any(|l| l.error_code.as_deref() == Some("INTERNAL_SERVER_ERROR")));
 }
 
 #[test]
@@ -183,12 +262,24 @@ fn target_knob_moves_the_fault_and_intensity_scales_it() {
     let inv = series(&data, Service::InventoryService, MetricType::MemoryPercent);
     let pay = series(&data, Service::PaymentService, MetricType::MemoryPercent);
     assert!(inv.last().unwrap().1 > 85.0);
-    assert!(pay.iter().all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
-    assert!(data.logs.iter().any(|l| l.service == "inventory-service" && l.error_code.is_some()));
+    assert!(pay
+        .iter()
+        .all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
+    assert!(data
+        .logs
+        .iter()
+        .any(|l| l.service == "inventory-service" && l.error_code.is_some()));
 
     config.intensity = 0.5;
     let gentle = sim::generate(&config);
-    let gentle_end = series(&gentle, Service::InventoryService, MetricType::MemoryPercent).last().unwrap().1;
+    let gentle_end = series(
+        &gentle,
+        Service::InventoryService,
+        MetricType::MemoryPercent,
+    )
+    .last()
+    .unwrap()
+    .1;
     assert!(gentle_end < inv.last().unwrap().1 - 10.0);
 }
 
@@ -199,7 +290,12 @@ fn seeded_incidents_are_the_seeds_four() {
         .iter()
         .map(|i| {
             let days = (anchor() - i.timestamp).num_hours() as f64 / 24.0;
-            (i.service.as_str(), i.anomaly_type.as_str(), days.round() as i64, i.mttr_seconds.unwrap() / 60)
+            (
+                i.service.as_str(),
+                i.anomaly_type.as_str(),
+                days.round() as i64,
+                i.mttr_seconds.unwrap() / 60,
+            )
         })
         .collect();
     assert_eq!(
@@ -211,7 +307,9 @@ fn seeded_incidents_are_the_seeds_four() {
             ("inventory-service", "memory_leak_progressive", 21, 90),
         ]
     );
-    assert!(incidents.iter().all(|i| i.status == "resolved" && i.resolved_at.unwrap() > i.timestamp));
+    assert!(incidents
+        .iter()
+        .all(|i| i.status == "resolved" && i.resolved_at.unwrap() > i.timestamp));
     // Setting up again a day later overwrites the same documents.
     let later = sim::seeded_incidents(anchor() + TimeDelta::days(1));
     let ids: Vec<_> = incidents.iter().map(|i| i.doc_id()).collect();

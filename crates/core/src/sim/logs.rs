@@ -26,7 +26,14 @@ struct Emitter<'a> {
 }
 
 impl Emitter<'_> {
-    fn emit(&mut self, at: DateTime<Utc>, service: Service, level: Level, message: String, code: Option<&str>) {
+    fn emit(
+        &mut self,
+        at: DateTime<Utc>,
+        service: Service,
+        level: Level,
+        message: String,
+        code: Option<&str>,
+    ) {
         if at < self.timeline.start || at > self.timeline.end {
             return;
         }
@@ -59,12 +66,24 @@ fn info_line(service: Service, rng: &mut SimRng) -> String {
     match (service, rng.below(3)) {
         (_, 0) => format!("Health check OK ({ms}ms)"),
         (Service::PaymentService, _) => {
-            format!("Payment authorized: txn-{n} amount ${}.{:02} in {ms}ms", 5 + rng.below(400), rng.below(100))
+            format!(
+                "Payment authorized: txn-{n} amount ${}.{:02} in {ms}ms",
+                5 + rng.below(400),
+                rng.below(100)
+            )
         }
-        (Service::CheckoutService, _) => format!("Order placed: order-{n} ({} items) in {ms}ms", 1 + rng.below(6)),
-        (Service::AuthService, _) => format!("Token validated for session sess-{n:x} (cache hit) in {ms}ms"),
+        (Service::CheckoutService, _) => format!(
+            "Order placed: order-{n} ({} items) in {ms}ms",
+            1 + rng.below(6)
+        ),
+        (Service::AuthService, _) => {
+            format!("Token validated for session sess-{n:x} (cache hit) in {ms}ms")
+        }
         (Service::InventoryService, _) => {
-            format!("Stock reserved: sku-{n} qty {} (warehouse eu-1) in {ms}ms", 1 + rng.below(4))
+            format!(
+                "Stock reserved: sku-{n} qty {} (warehouse eu-1) in {ms}ms",
+                1 + rng.below(4)
+            )
         }
     }
 }
@@ -86,7 +105,11 @@ pub(super) fn generate(
     metrics: &[MetricDoc],
 ) -> Vec<LogDoc> {
     let step = config.interval_secs.max(1);
-    let mut em = Emitter { out: Vec::new(), rng: SimRng::new(config.seed, 1000), timeline };
+    let mut em = Emitter {
+        out: Vec::new(),
+        rng: SimRng::new(config.seed, 1000),
+        timeline,
+    };
     for service in Service::ALL {
         let mut rng = SimRng::new(config.seed, 1001 + service as u64);
         let mut at = timeline.start;
@@ -99,7 +122,13 @@ pub(super) fn generate(
             if rng.chance(HEALTHY_WARN_CHANCE) {
                 let when = em.jitter(at, step);
                 let ms = 300 + rng.below(400);
-                em.emit(when, service, Level::Warn, format!("Slow query on primary DB: {ms}ms"), Some("SLOW_QUERY"));
+                em.emit(
+                    when,
+                    service,
+                    Level::Warn,
+                    format!("Slow query on primary DB: {ms}ms"),
+                    Some("SLOW_QUERY"),
+                );
             }
             at += TimeDelta::seconds(i64::from(step));
         }
@@ -112,14 +141,22 @@ pub(super) fn generate(
             .map(|m| ((m.metric_type.clone(), m.timestamp.timestamp()), m.value))
             .collect();
         let value_at = |metric: MetricType, at: DateTime<Utc>| {
-            values.get(&(metric.as_str().to_string(), at.timestamp())).copied().unwrap_or(0.0)
+            values
+                .get(&(metric.as_str().to_string(), at.timestamp()))
+                .copied()
+                .unwrap_or(0.0)
         };
         fault_logs(&mut em, config, fault, &value_at);
     }
     em.out
 }
 
-fn fault_logs(em: &mut Emitter, config: &SimConfig, fault: &Fault, value_at: &dyn Fn(MetricType, DateTime<Utc>) -> f64) {
+fn fault_logs(
+    em: &mut Emitter,
+    config: &SimConfig,
+    fault: &Fault,
+    value_at: &dyn Fn(MetricType, DateTime<Utc>) -> f64,
+) {
     let service = fault.service;
     let step = config.interval_secs.max(1);
     let (version, previous) = service.versions();
@@ -136,7 +173,13 @@ fn fault_logs(em: &mut Emitter, config: &SimConfig, fault: &Fault, value_at: &dy
             format!("Deployment {version} started (rolling, 6 pods)"),
             None,
         );
-        em.emit(deploy, service, Level::Info, format!("Deployment {version} complete (previous: {previous})"), None);
+        em.emit(
+            deploy,
+            service,
+            Level::Info,
+            format!("Deployment {version} complete (previous: {previous})"),
+            None,
+        );
     }
     let mut at = fault.onset;
     let mut step_index = 0u32;
@@ -146,17 +189,30 @@ fn fault_logs(em: &mut Emitter, config: &SimConfig, fault: &Fault, value_at: &dy
             Scenario::Healthy => {}
             Scenario::MemoryLeak => {
                 // One heap report a minute, its level from the heap reading (the seed's thresholds).
-                if step_index % (60 / step).max(1) == 0 {
+                if step_index.is_multiple_of((60 / step).max(1)) {
                     let heap = value_at(MetricType::MemoryPercent, at);
                     let when = em.jitter(at, step);
                     let (level, text) = if heap >= HEAP_CRITICAL {
                         (Level::Critical, format!("JVM heap at {heap:.1}% — OutOfMemoryError imminent, transactions timing out"))
                     } else if heap >= HEAP_ERROR {
-                        (Level::Error, format!("JVM heap critical: {heap:.1}% — GC overhead limit approaching"))
+                        (
+                            Level::Error,
+                            format!(
+                                "JVM heap critical: {heap:.1}% — GC overhead limit approaching"
+                            ),
+                        )
                     } else if heap >= HEAP_WARN {
-                        (Level::Warn, format!("JVM heap usage elevated: {heap:.1}% — GC frequency increasing"))
+                        (
+                            Level::Warn,
+                            format!(
+                                "JVM heap usage elevated: {heap:.1}% — GC frequency increasing"
+                            ),
+                        )
                     } else {
-                        (Level::Info, format!("GC cycle completed: heap {heap:.1}% after collection"))
+                        (
+                            Level::Info,
+                            format!("GC cycle completed: heap {heap:.1}% after collection"),
+                        )
                     };
                     let code = (level >= Level::Warn).then_some("HEAP_PRESSURE");
                     em.emit(when, service, level, text, code);
@@ -178,7 +234,8 @@ fn fault_logs(em: &mut Emitter, config: &SimConfig, fault: &Fault, value_at: &dy
                 let lines = ((errors / 5.0).round() as u64).min(4);
                 for _ in 0..lines {
                     let line = 180 + em.rng.below(60);
-                    let field = ["getSku()", "getQuantity()", "getPrice()"][em.rng.below(3) as usize];
+                    let field =
+                        ["getSku()", "getQuantity()", "getPrice()"][em.rng.below(3) as usize];
                     let when = em.jitter(at, step);
                     let pkg = short(service);
                     em.emit(
@@ -216,7 +273,7 @@ fn fault_logs(em: &mut Emitter, config: &SimConfig, fault: &Fault, value_at: &dy
                         Some("REDIS_UNAVAILABLE"),
                     );
                 }
-                if tau >= 1.0 && step_index % 2 == 0 {
+                if tau >= 1.0 && step_index.is_multiple_of(2) {
                     let used = 45 + em.rng.below(6);
                     let when = em.jitter(at, step);
                     em.emit(

@@ -29,12 +29,18 @@ impl MemoryStore {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the maps half-updated in a
         // way that matters more than losing them, so carry on with the data.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 fn millis_range(window: TimeWindow) -> std::ops::Range<i64> {
-    window.start.timestamp_millis()..window.end.timestamp_millis().max(window.start.timestamp_millis())
+    window.start.timestamp_millis()
+        ..window
+            .end
+            .timestamp_millis()
+            .max(window.start.timestamp_millis())
 }
 
 impl Store for MemoryStore {
@@ -53,7 +59,10 @@ impl Store for MemoryStore {
     async fn write_logs(&self, docs: &[LogDoc]) -> Result<u64, StoreError> {
         let mut inner = self.lock();
         for doc in docs {
-            inner.logs.insert((doc.timestamp.timestamp_millis(), doc.doc_id()), doc.clone());
+            inner.logs.insert(
+                (doc.timestamp.timestamp_millis(), doc.doc_id()),
+                doc.clone(),
+            );
         }
         Ok(docs.len() as u64)
     }
@@ -88,7 +97,9 @@ impl Store for MemoryStore {
         bucket: TimeDelta,
     ) -> Result<Vec<SeriesPoint>, StoreError> {
         let inner = self.lock();
-        let Some(points) = inner.metrics.get(key) else { return Ok(Vec::new()) };
+        let Some(points) = inner.metrics.get(key) else {
+            return Ok(Vec::new());
+        };
         let mut out: Vec<(SeriesPoint, f64)> = Vec::new();
         for doc in points.range(millis_range(window)).map(|(_, d)| d) {
             let at = bucket_start(doc.timestamp, bucket);
@@ -99,7 +110,16 @@ impl Store for MemoryStore {
                     p.max = p.max.max(doc.value);
                     *sum += doc.value;
                 }
-                _ => out.push((SeriesPoint { at, avg: 0.0, min: doc.value, max: doc.value, count: 1 }, doc.value)),
+                _ => out.push((
+                    SeriesPoint {
+                        at,
+                        avg: 0.0,
+                        min: doc.value,
+                        max: doc.value,
+                        count: 1,
+                    },
+                    doc.value,
+                )),
             }
         }
         Ok(out
@@ -111,10 +131,19 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError> {
+    async fn metric_stats(
+        &self,
+        key: &SeriesKey,
+        window: TimeWindow,
+    ) -> Result<Option<MetricStats>, StoreError> {
         let inner = self.lock();
-        let Some(points) = inner.metrics.get(key) else { return Ok(None) };
-        let values: Vec<f64> = points.range(millis_range(window)).map(|(_, d)| d.value).collect();
+        let Some(points) = inner.metrics.get(key) else {
+            return Ok(None);
+        };
+        let values: Vec<f64> = points
+            .range(millis_range(window))
+            .map(|(_, d)| d.value)
+            .collect();
         if values.is_empty() {
             return Ok(None);
         }
@@ -130,10 +159,22 @@ impl Store for MemoryStore {
         }))
     }
 
-    async fn metric_time_range(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+    async fn metric_time_range(
+        &self,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
         let inner = self.lock();
-        let first = inner.metrics.values().filter_map(|p| p.values().next()).map(|d| d.timestamp).min();
-        let last = inner.metrics.values().filter_map(|p| p.values().next_back()).map(|d| d.timestamp).max();
+        let first = inner
+            .metrics
+            .values()
+            .filter_map(|p| p.values().next())
+            .map(|d| d.timestamp)
+            .min();
+        let last = inner
+            .metrics
+            .values()
+            .filter_map(|p| p.values().next_back())
+            .map(|d| d.timestamp)
+            .max();
         Ok(first.zip(last))
     }
 
@@ -153,12 +194,22 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn error_codes(&self, service: &str, window: TimeWindow) -> Result<Vec<ErrorCodeCount>, StoreError> {
+    async fn error_codes(
+        &self,
+        service: &str,
+        window: TimeWindow,
+    ) -> Result<Vec<ErrorCodeCount>, StoreError> {
         let inner = self.lock();
         let range = millis_range(window);
         let mut codes: HashMap<&str, ErrorCodeCount> = HashMap::new();
-        for doc in inner.logs.range((range.start, String::new())..(range.end, String::new())).map(|(_, d)| d) {
-            let Some(code) = doc.error_code.as_deref().filter(|_| doc.service == service) else { continue };
+        for doc in inner
+            .logs
+            .range((range.start, String::new())..(range.end, String::new()))
+            .map(|(_, d)| d)
+        {
+            let Some(code) = doc.error_code.as_deref().filter(|_| doc.service == service) else {
+                continue;
+            };
             let entry = codes.entry(code).or_insert_with(|| ErrorCodeCount {
                 code: code.to_string(),
                 count: 0,
@@ -180,18 +231,31 @@ impl Store for MemoryStore {
             .incidents
             .values()
             .filter(|d| query.service.as_deref().is_none_or(|s| d.service == s))
-            .filter(|d| query.anomaly_type.as_deref().is_none_or(|t| d.anomaly_type == t))
+            .filter(|d| {
+                query
+                    .anomaly_type
+                    .as_deref()
+                    .is_none_or(|t| d.anomaly_type == t)
+            })
             .cloned()
             .collect();
-        out.sort_by(|a, b| b.timestamp.cmp(&a.timestamp));
-        out.truncate(if query.limit == 0 { usize::MAX } else { query.limit });
+        out.sort_by_key(|d| std::cmp::Reverse(d.timestamp));
+        out.truncate(if query.limit == 0 {
+            usize::MAX
+        } else {
+            query.limit
+        });
         Ok(out)
     }
 
     async fn decisions(&self, limit: usize) -> Result<Vec<DecisionDoc>, StoreError> {
         let inner = self.lock();
         let mut out: Vec<DecisionDoc> = inner.decisions.values().cloned().collect();
-        out.sort_by(|a, b| b.timestamp.cmp(&a.timestamp).then_with(|| b.agent.cmp(&a.agent)));
+        out.sort_by(|a, b| {
+            b.timestamp
+                .cmp(&a.timestamp)
+                .then_with(|| b.agent.cmp(&a.agent))
+        });
         out.truncate(limit);
         Ok(out)
     }

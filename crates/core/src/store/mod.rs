@@ -22,7 +22,10 @@ pub struct SeriesKey {
 
 impl SeriesKey {
     pub fn new(service: impl Into<String>, metric_type: impl Into<String>) -> Self {
-        SeriesKey { service: service.into(), metric_type: metric_type.into() }
+        SeriesKey {
+            service: service.into(),
+            metric_type: metric_type.into(),
+        }
     }
 }
 
@@ -96,7 +99,11 @@ pub enum StoreError {
     #[error("unexpected answer from the store: {0}")]
     Malformed(String),
     #[error("{failed} of {total} documents were not written; first: {first}")]
-    PartialWrite { failed: usize, total: usize, first: String },
+    PartialWrite {
+        failed: usize,
+        total: usize,
+        first: String,
+    },
 }
 
 /// Where the agents read telemetry and write their decisions.
@@ -119,13 +126,22 @@ pub trait Store {
         window: TimeWindow,
         bucket: TimeDelta,
     ) -> Result<Vec<SeriesPoint>, StoreError>;
-    async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError>;
+    async fn metric_stats(
+        &self,
+        key: &SeriesKey,
+        window: TimeWindow,
+    ) -> Result<Option<MetricStats>, StoreError>;
     /// The earliest and latest metric timestamps (for data someone else wrote).
-    async fn metric_time_range(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError>;
+    async fn metric_time_range(&self)
+        -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError>;
 
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogDoc>, StoreError>;
     /// Error codes of the service's logs in the window, most frequent first.
-    async fn error_codes(&self, service: &str, window: TimeWindow) -> Result<Vec<ErrorCodeCount>, StoreError>;
+    async fn error_codes(
+        &self,
+        service: &str,
+        window: TimeWindow,
+    ) -> Result<Vec<ErrorCodeCount>, StoreError>;
 
     async fn incidents(&self, query: &IncidentQuery) -> Result<Vec<IncidentDoc>, StoreError>;
     /// Newest first.

@@ -1,0 +1,104 @@
+//! Serving the built app: tested through the router, no socket.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use quantumstate_server::serve::{app, ServeConfig};
+use tower::ServiceExt;
+
+fn dist() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!DOCTYPE html><title>QuantumState</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(
+        dir.path().join("app.js"),
+        "export function start() {}\n".repeat(200),
+    )
+    .unwrap();
+    dir
+}
+
+async fn get(
+    config: &ServeConfig,
+    path: &str,
+    gzip: bool,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut request = Request::get(path);
+    if gzip {
+        request = request.header(header::ACCEPT_ENCODING, "gzip");
+    }
+    let response = app(config)
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, headers, body)
+}
+
+#[tokio::test]
+async fn serves_index_wasm_with_its_mime_type_and_spa_routes() {
+    let dir = dist();
+    let config = ServeConfig {
+        dist: dir.path().to_path_buf(),
+    };
+    let (status, headers, body) = get(&config, "/", false).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8(body).unwrap().contains("QuantumState"));
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+
+    let (status, headers, _) = get(&config, "/app_bg.wasm", false).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
+
+    // A share link or client route gets the app.
+    let (status, _, body) = get(&config, "/replay/memory-leak", false).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8(body).unwrap().contains("QuantumState"));
+
+    // A missing asset is not papered over with HTML.
+    let (status, _, _) = get(&config, "/missing.js", false).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn compresses_text_assets_for_clients_that_accept_gzip() {
+    let dir = dist();
+    let config = ServeConfig {
+        dist: dir.path().to_path_buf(),
+    };
+    let (status, headers, body) = get(&config, "/app.js", true).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+    let raw = std::fs::metadata(dir.path().join("app.js")).unwrap().len() as usize;
+    assert!(
+        body.len() < raw / 4,
+        "{} bytes gzip vs {raw} raw",
+        body.len()
+    );
+}
+
+#[test]
+fn refuses_to_start_without_a_build_and_says_how_to_fix_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = ServeConfig {
+        dist: dir.path().to_path_buf(),
+    }
+    .check()
+    .unwrap_err();
+    assert!(err.to_string().contains("trunk build"));
+}

@@ -1,0 +1,60 @@
+# Shared by scripts/run.sh, scripts/test.sh and scripts/bench.sh: install what a
+# fresh machine lacks, skip what is already there. Source it; do not run it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="${QS_TOOLS:-$HOME/.local/share/quantumstate}"
+TRUNK_VERSION="0.21.14"
+BINARYEN_VERSION="132"
+OSMEM_VERSION="0.1.6"
+export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
+export TRUNK_SKIP_VERSION_CHECK=true
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+# The wasm-bindgen version the app links against, from Cargo.lock.
+wasm_bindgen_version() {
+    awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_build_tools() {
+    if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+        say "adding the wasm32-unknown-unknown target"
+        rustup target add wasm32-unknown-unknown
+    fi
+    if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
+        say "installing trunk $TRUNK_VERSION (about 10 minutes on 2 cores, once)"
+        cargo install trunk --version "$TRUNK_VERSION" --locked
+    fi
+    local wbg
+    wbg="$(wasm_bindgen_version)"
+    if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg"; then
+        say "installing wasm-bindgen-cli $wbg (matches Cargo.lock, once)"
+        # Not --locked: its lock file pins a crate version the registry lacks.
+        cargo install wasm-bindgen-cli --version "$wbg" --force
+    fi
+    if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+        say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into $TOOLS"
+        mkdir -p "$TOOLS"
+        npm install --prefix "$TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >&2
+    fi
+}
+
+ensure_test_tools() {
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+        say "installing Chromium and ChromeDriver (Debian packages)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2
+    fi
+    if ! python3 -c "import osmem_server" 2>/dev/null \
+        || [ "$(python3 -c 'import importlib.metadata as m; print(m.version("osmem-server"))')" != "$OSMEM_VERSION" ]; then
+        say "installing osmem-server $OSMEM_VERSION (Elasticsearch-compatible test server)"
+        python3 -m pip install --quiet --disable-pip-version-check "osmem-server==$OSMEM_VERSION" >&2
+    fi
+}
+
+build_app() {
+    say "building the app (trunk build --release)"
+    (cd "$ROOT" && trunk build --release "$@")
+}
