@@ -26,6 +26,7 @@
 //! });
 //! ```
 
+pub mod agents;
 pub mod model;
 pub mod sim;
 pub mod store;

@@ -43,6 +43,20 @@ fn millis_range(window: TimeWindow) -> std::ops::Range<i64> {
             .max(window.start.timestamp_millis())
 }
 
+fn matching_logs<'a>(
+    inner: &'a Inner,
+    query: &'a LogQuery,
+) -> impl Iterator<Item = &'a LogDoc> + 'a {
+    let range = millis_range(query.window);
+    inner
+        .logs
+        .range((range.start, String::new())..(range.end, String::new()))
+        .map(|(_, d)| d)
+        .filter(|d| d.level >= query.min_level)
+        .filter(|d| query.service.as_deref().is_none_or(|s| d.service == s))
+        .filter(|d| query.matches_words(&d.message))
+}
+
 impl Store for MemoryStore {
     async fn write_metrics(&self, docs: &[MetricDoc]) -> Result<u64, StoreError> {
         let mut inner = self.lock();
@@ -180,18 +194,15 @@ impl Store for MemoryStore {
 
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogDoc>, StoreError> {
         let inner = self.lock();
-        let range = millis_range(query.window);
-        let from = (range.start, String::new());
-        let to = (range.end, String::new());
-        Ok(inner
-            .logs
-            .range(from..to)
-            .map(|(_, d)| d)
-            .filter(|d| d.level >= query.min_level)
-            .filter(|d| query.service.as_deref().is_none_or(|s| d.service == s))
+        Ok(matching_logs(&inner, query)
             .take(query.limit)
             .cloned()
             .collect())
+    }
+
+    async fn count_logs(&self, query: &LogQuery) -> Result<u64, StoreError> {
+        let inner = self.lock();
+        Ok(matching_logs(&inner, query).count() as u64)
     }
 
     async fn error_codes(

@@ -58,8 +58,21 @@ pub struct LogQuery {
     /// This level and worse.
     pub min_level: Level,
     pub window: TimeWindow,
+    /// Only lines whose message contains one of these words (case-insensitive); empty: all.
+    pub words: Vec<String>,
     /// At most this many, oldest first.
     pub limit: usize,
+}
+
+impl LogQuery {
+    /// Whether `message` passes the `words` filter.
+    pub fn matches_words(&self, message: &str) -> bool {
+        if self.words.is_empty() {
+            return true;
+        }
+        let lower = message.to_lowercase();
+        self.words.iter().any(|w| lower.contains(&w.to_lowercase()))
+    }
 }
 
 /// How often one error code appeared, and when first and last.
@@ -136,6 +149,8 @@ pub trait Store {
         -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError>;
 
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogDoc>, StoreError>;
+    /// How many lines match (the `limit` is ignored).
+    async fn count_logs(&self, query: &LogQuery) -> Result<u64, StoreError>;
     /// Error codes of the service's logs in the window, most frequent first.
     async fn error_codes(
         &self,
