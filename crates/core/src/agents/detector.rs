@@ -64,7 +64,7 @@ pub struct Trigger {
     /// Estimated start of the change (CUSUM's last reset, or the spike run's start).
     pub onset_index: usize,
     pub kind: TriggerKind,
-    /// Signed robust z of the firing observation.
+    /// Robust z of the firing observation (negative: below the baseline).
     pub z: f64,
 }
 
