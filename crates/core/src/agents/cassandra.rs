@@ -298,12 +298,8 @@ fn scan_series(
     let Some(trigger) = trigger else {
         return Some((state, None));
     };
-    let sign = if trigger.z >= 0.0 { 1.0 } else { -1.0 }
-        * if direction == Direction::Down {
-            -1.0
-        } else {
-            1.0
-        };
+    // Orient deviations so that positive is the direction the series moved.
+    let sign = if trigger.z >= 0.0 { 1.0 } else { -1.0 };
     let oriented = |v: f64| sign * (v - baseline.median);
     let after = &recent[trigger.onset_index..];
     let onset = after[0].at;

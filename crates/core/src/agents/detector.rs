@@ -202,7 +202,7 @@ impl SeriesDetector {
                         index,
                         onset_index,
                         kind,
-                        z: -z,
+                        z,
                     });
                 }
             }
