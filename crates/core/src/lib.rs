@@ -27,6 +27,8 @@
 //! ```
 
 pub mod agents;
+pub mod eval;
+pub mod ingest;
 pub mod model;
 pub mod sim;
 pub mod store;

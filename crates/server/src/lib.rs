@@ -4,4 +4,5 @@
 //! files with SPA fallback), and the `quantumstate` binary wraps it in a CLI.
 //! The router is built apart from `main` so tests call it without a socket.
 
+pub mod cli;
 pub mod serve;

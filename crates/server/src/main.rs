@@ -2,6 +2,9 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use quantumstate_core::agents::AgentConfig;
+use quantumstate_core::sim::SimConfig;
+use quantumstate_server::cli;
 use quantumstate_server::serve::{self, ServeConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,6 +31,72 @@ enum Command {
         #[arg(long, default_value = "dist", env = "QS_DIST")]
         dist: PathBuf,
     },
+    /// Generate a scenario and run the four agents on the embedded store.
+    Run {
+        /// memory-leak, deployment-rollback, error-spike, healthy or red-herring.
+        #[arg(long)]
+        scenario: String,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The simulated "now" (RFC 3339); default: the current time.
+        #[arg(long)]
+        anchor: Option<String>,
+        /// 0.5 to 2.0.
+        #[arg(long, default_value_t = 1.0)]
+        intensity: f64,
+        /// Inject into this service instead of the scenario's default.
+        #[arg(long)]
+        target: Option<String>,
+        #[command(flatten)]
+        agents: AgentArgs,
+        /// Print the whole report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the agents on NDJSON documents in the seed's data model.
+    Analyze {
+        #[arg(long)]
+        metrics: PathBuf,
+        #[arg(long)]
+        logs: PathBuf,
+        #[arg(long)]
+        incidents: Option<PathBuf>,
+        #[command(flatten)]
+        agents: AgentArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score one `timestamp,value` series in streaming order (CSV to stdout).
+    Detect {
+        #[arg(long)]
+        csv: PathBuf,
+    },
+    /// Agent quality over many seeded scenario variants.
+    Eval {
+        #[arg(long, default_value_t = 200)]
+        variants: usize,
+        #[arg(long, default_value = "2026-02-13T15:00:00Z")]
+        anchor: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Agent knobs shared by the commands.
+#[derive(clap::Args)]
+struct AgentArgs {
+    /// Surgeon acts alone at or above this confidence (0–1).
+    #[arg(long, default_value_t = 0.8)]
+    approval_threshold: f64,
+}
+
+impl AgentArgs {
+    fn config(&self) -> AgentConfig {
+        AgentConfig {
+            approval_threshold: self.approval_threshold,
+            ..AgentConfig::default()
+        }
+    }
 }
 
 #[tokio::main]
@@ -49,6 +118,46 @@ async fn main() -> anyhow::Result<()> {
             // Tests and scripts wait for this exact line.
             println!("QuantumState listening on http://{local}/");
             serve::run(listener, config).await
+        }
+        Command::Run {
+            scenario,
+            seed,
+            anchor,
+            intensity,
+            target,
+            agents,
+            json,
+        } => {
+            let anchor = anchor
+                .as_deref()
+                .map(cli::timestamp)
+                .transpose()?
+                .unwrap_or_else(chrono::Utc::now);
+            let mut config = SimConfig::new(cli::scenario(&scenario)?, seed, anchor);
+            config.intensity = intensity;
+            config.target = target.as_deref().map(cli::service).transpose()?;
+            cli::run(config, agents.config(), json).await
+        }
+        Command::Analyze {
+            metrics,
+            logs,
+            incidents,
+            agents,
+            json,
+        } => cli::analyze(&metrics, &logs, incidents.as_deref(), agents.config(), json).await,
+        Command::Detect { csv } => cli::detect(&csv, &mut std::io::stdout().lock()),
+        Command::Eval {
+            variants,
+            anchor,
+            json,
+        } => {
+            cli::eval(
+                variants,
+                cli::timestamp(&anchor)?,
+                AgentConfig::default(),
+                json,
+            )
+            .await
         }
     }
 }

@@ -36,7 +36,7 @@ pub struct DetectorConfig {
 
 impl Default for DetectorConfig {
     fn default() -> Self {
-        // spike: 2 points beyond 6σ; CUSUM k=1.5σ, h=20σ: on autocorrelated
+        // spike: 2 points beyond 6σ; CUSUM k=2σ, h=30σ: on autocorrelated
         // healthy noise (AR(1), φ≈0.85) this fires less than once per 1000
         // series-hours, while a 1.3%/min leak triggers within ~5 minutes.
         DetectorConfig {
@@ -87,6 +87,7 @@ pub struct SeriesDetector {
     /// Minimum absolute deviation from the median for a trigger (0: none).
     materiality: f64,
     index: usize,
+    recent: [f64; 3],
     up: OneSided,
     down: OneSided,
 }
@@ -155,6 +156,7 @@ impl SeriesDetector {
             direction,
             materiality: materiality.max(0.0),
             index: 0,
+            recent: [0.0; 3],
             up: OneSided::default(),
             down: OneSided::default(),
         }
@@ -169,7 +171,12 @@ impl SeriesDetector {
         let index = self.index;
         self.index += 1;
         let z = self.baseline.z(value);
-        let deviation = value - self.baseline.median;
+        // Materiality is judged on the median of the last three readings, so one
+        // noisy reading cannot make a deviation material on its own.
+        self.recent[index % 3] = value;
+        let filled = (index + 1).min(3);
+        let level = super::stats::median(&self.recent[..filled]).unwrap_or(value);
+        let deviation = level - self.baseline.median;
         let mut best: Option<Trigger> = None;
         let mut score: f64 = 0.0;
         let mut signed = z;

@@ -40,7 +40,9 @@ pub struct AgentConfig {
     pub min_baseline_points: usize,
     pub detector: DetectorConfig,
     /// A trigger needs a deviation of at least this share of the distance from
-    /// baseline to the alarm level (seed: "deviation >15% from baseline").
+    /// baseline to the alarm level: 25% is ~7 points of memory from a 53%
+    /// baseline, near the seed's "deviation >15% from baseline", and keeps
+    /// harmless wander (autocorrelated noise, the daily traffic rhythm) quiet.
     pub materiality: f64,
     /// Same, for metrics outside the seed's catalogue: share of the baseline level.
     pub materiality_unknown: f64,
@@ -70,7 +72,7 @@ impl Default for AgentConfig {
             bucket_secs: 30,
             min_baseline_points: 20,
             detector: DetectorConfig::default(),
-            materiality: 0.15,
+            materiality: 0.25,
             materiality_unknown: 0.10,
             sudden_rise_minutes: 2.0,
             log_lookback_minutes: 15,

@@ -82,6 +82,7 @@ impl Series {
     pub(super) fn new(config: &SimConfig, service: Service, metric: MetricType) -> Self {
         let stream = 1 + 16 * service as u64 + metric as u64;
         let (sigma, phi) = noise(metric);
+        let sigma = sigma * config.noise.clamp(0.0, 3.0);
         let mut rng = SimRng::new(config.seed, stream);
         let state = rng.normal() * sigma;
         Series {

@@ -144,6 +144,13 @@ pub struct SimConfig {
     pub target: Option<Service>,
     /// Throughput and CPU follow the time of day.
     pub daily_rhythm: bool,
+    /// Multiplier of the healthy noise (1.0: the default realism).
+    #[serde(default = "one")]
+    pub noise: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl SimConfig {
@@ -157,6 +164,7 @@ impl SimConfig {
             intensity: 1.0,
             target: None,
             daily_rhythm: true,
+            noise: 1.0,
         }
     }
 

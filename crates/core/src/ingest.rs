@@ -1,0 +1,97 @@
+//! Reading documents someone else wrote: NDJSON in the seed's data model, and
+//! `timestamp,value` CSV for a single metric. Bad lines are reported with their
+//! line number; good lines are kept.
+
+use crate::time::parse_timestamp;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+
+/// A line that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct LineError {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// Parse NDJSON; blank lines are skipped.
+pub fn ndjson<T: DeserializeOwned>(text: &str) -> (Vec<T>, Vec<LineError>) {
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_text = line.trim();
+        if line_text.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<T>(line_text) {
+            Ok(doc) => good.push(doc),
+            Err(e) => bad.push(LineError {
+                line: i + 1,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    (good, bad)
+}
+
+/// Parse `timestamp,value` rows; a header row is skipped, extra columns ignored.
+pub fn csv_series(text: &str) -> (Vec<(DateTime<Utc>, f64)>, Vec<LineError>) {
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_text = line.trim();
+        if line_text.is_empty() {
+            continue;
+        }
+        let mut cols = line_text.split(',').map(|c| c.trim().trim_matches('"'));
+        let (Some(ts), Some(value)) = (cols.next(), cols.next()) else {
+            bad.push(LineError {
+                line: i + 1,
+                reason: "expected timestamp,value".into(),
+            });
+            continue;
+        };
+        match (parse_timestamp(ts), value.parse::<f64>()) {
+            (Ok(at), Ok(v)) if v.is_finite() => good.push((at, v)),
+            _ if i == 0 => {} // header
+            (Err(e), _) => bad.push(LineError {
+                line: i + 1,
+                reason: e.to_string(),
+            }),
+            (_, _) => bad.push(LineError {
+                line: i + 1,
+                reason: format!("value {value:?} is not a number"),
+            }),
+        }
+    }
+    (good, bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MetricDoc;
+
+    #[test]
+    fn bad_lines_are_reported_and_good_ones_kept() {
+        let text = r#"{"@timestamp":"2026-02-13T14:32:00Z","service":"payment-service","region":"us-east-1","metric_type":"memory_percent","value":74.3,"unit":"percent"}
+not json
+
+{"@timestamp":"yesterday","service":"x","region":"r","metric_type":"m","value":1,"unit":"u"}
+{"@timestamp":"2026-02-13 14:33:00","service":"payment-service","region":"us-east-1","metric_type":"memory_percent","value":75,"unit":"percent"}
+"#;
+        let (good, bad): (Vec<MetricDoc>, _) = ndjson(text);
+        assert_eq!(good.len(), 2);
+        assert_eq!(bad.iter().map(|e| e.line).collect::<Vec<_>>(), vec![2, 4]);
+        assert!(bad[1].reason.contains("timestamp"));
+    }
+
+    #[test]
+    fn csv_accepts_both_timestamp_forms_and_skips_the_header() {
+        let text = "timestamp,value\n2014-02-19 10:50:00,12.5\n2014-02-19T10:55:00Z,13\n2014-02-19 11:00:00,abc\n";
+        let (good, bad) = csv_series(text);
+        assert_eq!(good.len(), 2);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, 4);
+    }
+}

@@ -1,0 +1,194 @@
+//! The headless commands: `run`, `analyze`, `detect`, `eval`.
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, Utc};
+use quantumstate_core::agents::detector::{DetectorConfig, StreamingDetector};
+use quantumstate_core::agents::{AgentConfig, IncidentReport, Pipeline};
+use quantumstate_core::sim::{self, Scenario, SimConfig};
+use quantumstate_core::{
+    eval, ingest, IncidentDoc, LogDoc, MemoryStore, MetricDoc, Service, Store,
+};
+use std::io::Write;
+use std::path::Path;
+
+/// Parse a scenario name (the seed's names).
+pub fn scenario(name: &str) -> anyhow::Result<Scenario> {
+    Scenario::parse(name).with_context(|| {
+        format!(
+            "unknown scenario {name:?}; expected one of: {}",
+            Scenario::ALL
+                .iter()
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+pub fn service(name: &str) -> anyhow::Result<Service> {
+    Service::parse(name).with_context(|| format!("unknown service {name:?}"))
+}
+
+pub fn timestamp(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    Ok(quantumstate_core::time::parse_timestamp(text)?)
+}
+
+/// A readable report of one pipeline run.
+pub fn render(report: &IncidentReport) -> String {
+    let mut out = format!("status: {:?}\n", report.status);
+    for d in &report.decisions {
+        out.push_str(&format!(
+            "\n[{}] {} · {} · confidence {}%\n  {}\n",
+            d.timestamp.format("%Y-%m-%d %H:%M:%S"),
+            d.agent.as_str(),
+            d.service,
+            d.confidence,
+            d.decision
+        ));
+    }
+    if let Some(inv) = &report.investigation {
+        out.push_str("\nevidence:\n");
+        for e in &inv.evidence {
+            out.push_str(&format!("  - {e}\n"));
+        }
+    }
+    out
+}
+
+fn print(report: &IncidentReport, json: bool) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, report)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", render(report))?;
+    }
+    Ok(())
+}
+
+/// `run`: generate a scenario into the memory store and run the agents.
+pub async fn run(config: SimConfig, agents: AgentConfig, json: bool) -> anyhow::Result<()> {
+    let store = MemoryStore::new();
+    let data = sim::generate(&config);
+    store.write_metrics(&data.metrics).await?;
+    store.write_logs(&data.logs).await?;
+    store
+        .write_incidents(&sim::seeded_incidents(config.anchor))
+        .await?;
+    eprintln!(
+        "generated {} metrics and {} logs for {} (seed {}, anchor {}, fingerprint {})",
+        data.metrics.len(),
+        data.logs.len(),
+        config.scenario,
+        config.seed,
+        config.anchor.to_rfc3339(),
+        data.fingerprint()
+    );
+    let report = Pipeline::new(&store, agents)
+        .run(data.truth.timeline.end)
+        .await?;
+    print(&report, json)
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn load<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<Vec<T>> {
+    let (good, bad) = ingest::ndjson::<T>(&read(path)?);
+    for e in bad.iter().take(20) {
+        eprintln!("{}: skipped {e}", path.display());
+    }
+    if bad.len() > 20 {
+        eprintln!(
+            "{}: ... and {} more bad lines",
+            path.display(),
+            bad.len() - 20
+        );
+    }
+    eprintln!(
+        "{}: {} {what} read, {} bad lines skipped",
+        path.display(),
+        good.len(),
+        bad.len()
+    );
+    Ok(good)
+}
+
+/// `analyze`: the pipeline over NDJSON documents someone else produced.
+pub async fn analyze(
+    metrics: &Path,
+    logs: &Path,
+    incidents: Option<&Path>,
+    agents: AgentConfig,
+    json: bool,
+) -> anyhow::Result<()> {
+    let store = MemoryStore::new();
+    let metric_docs: Vec<MetricDoc> = load(metrics, "metrics")?;
+    if metric_docs.is_empty() {
+        bail!("{}: no readable metric documents", metrics.display());
+    }
+    store.write_metrics(&metric_docs).await?;
+    store.write_logs(&load::<LogDoc>(logs, "logs")?).await?;
+    if let Some(path) = incidents {
+        store
+            .write_incidents(&load::<IncidentDoc>(path, "incidents")?)
+            .await?;
+    }
+    let pipeline = Pipeline::new(&store, agents);
+    let now = pipeline
+        .latest_data_time()
+        .await?
+        .context("no metric timestamps")?;
+    let report = pipeline.run(now).await?;
+    print(&report, json)
+}
+
+/// Baseline window and warm-up of the streaming detector, in points.
+const STREAM_WINDOW: usize = 400;
+const STREAM_WARMUP: usize = 100;
+
+/// `detect`: score one `timestamp,value` series in streaming order.
+pub fn detect(csv: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (rows, bad) = ingest::csv_series(&read(csv)?);
+    for e in &bad {
+        eprintln!("{}: skipped {e}", csv.display());
+    }
+    let mut detector =
+        StreamingDetector::new(DetectorConfig::default(), STREAM_WINDOW, STREAM_WARMUP);
+    writeln!(out, "timestamp,value,anomaly_score")?;
+    for (at, value) in rows {
+        let score = detector.observe(value);
+        writeln!(
+            out,
+            "{},{},{:.4}",
+            at.format("%Y-%m-%d %H:%M:%S"),
+            value,
+            score
+        )?;
+    }
+    Ok(())
+}
+
+/// `eval`: agent quality over many variants.
+pub async fn eval(
+    count: usize,
+    anchor: DateTime<Utc>,
+    agents: AgentConfig,
+    json: bool,
+) -> anyhow::Result<()> {
+    let configs = eval::variants(count, anchor);
+    let started = std::time::Instant::now();
+    let scores = eval::evaluate(&configs, &agents).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&scores)?);
+    } else {
+        println!(
+            "{} variants in {:.1} s\n",
+            configs.len(),
+            started.elapsed().as_secs_f64()
+        );
+        print!("{}", eval::table(&scores));
+    }
+    Ok(())
+}
