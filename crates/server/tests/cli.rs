@@ -6,8 +6,15 @@ use std::path::Path;
 use std::process::Command;
 
 fn quantumstate(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_quantumstate")).args(args).output().expect("run quantumstate");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let out = Command::new(env!("CARGO_BIN_EXE_quantumstate"))
+        .args(args)
+        .output()
+        .expect("run quantumstate");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn write_ndjson<T: serde::Serialize>(path: &Path, docs: &[T], corrupt_line: Option<usize>) {
@@ -24,21 +31,43 @@ fn write_ndjson<T: serde::Serialize>(path: &Path, docs: &[T], corrupt_line: Opti
 
 #[test]
 fn run_prints_a_resolved_report_with_four_decisions_as_json() {
-    let (ok, stdout, stderr) =
-        quantumstate(&["run", "--scenario", "deployment-rollback", "--seed", "3", "--anchor", "2026-02-13T15:00:00Z", "--json"]);
+    let (ok, stdout, stderr) = quantumstate(&[
+        "run",
+        "--scenario",
+        "deployment-rollback",
+        "--seed",
+        "3",
+        "--anchor",
+        "2026-02-13T15:00:00Z",
+        "--json",
+    ]);
     assert!(ok, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["status"], "resolved");
-    let agents: Vec<&str> = report["decisions"].as_array().unwrap().iter().map(|d| d["agent"].as_str().unwrap()).collect();
-    assert_eq!(agents, ["cassandra", "archaeologist", "surgeon", "guardian"]);
-    assert_eq!(report["investigation"]["anomaly_type"], "deployment_regression");
+    let agents: Vec<&str> = report["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["agent"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        agents,
+        ["cassandra", "archaeologist", "surgeon", "guardian"]
+    );
+    assert_eq!(
+        report["investigation"]["anomaly_type"],
+        "deployment_regression"
+    );
 }
 
 #[test]
 fn run_rejects_an_unknown_scenario_with_the_valid_names() {
     let (ok, _, stderr) = quantumstate(&["run", "--scenario", "meltdown"]);
     assert!(!ok);
-    assert!(stderr.contains("memory-leak") && stderr.contains("red-herring"), "{stderr}");
+    assert!(
+        stderr.contains("memory-leak") && stderr.contains("red-herring"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -46,13 +75,23 @@ fn analyze_reports_bad_lines_and_still_finds_the_incident() {
     let dir = tempfile::tempdir().unwrap();
     let anchor = Utc.with_ymd_and_hms(2026, 3, 1, 9, 30, 0).unwrap();
     let data = sim::generate(&SimConfig::new(Scenario::ErrorSpike, 11, anchor));
-    let (metrics, logs, incidents) = (dir.path().join("m.ndjson"), dir.path().join("l.ndjson"), dir.path().join("i.ndjson"));
+    let (metrics, logs, incidents) = (
+        dir.path().join("m.ndjson"),
+        dir.path().join("l.ndjson"),
+        dir.path().join("i.ndjson"),
+    );
     write_ndjson(&metrics, &data.metrics, Some(5));
     write_ndjson(&logs, &data.logs, None);
     write_ndjson(&incidents, &sim::seeded_incidents(anchor), None);
     let (ok, stdout, stderr) = quantumstate(&[
-        "analyze", "--metrics", metrics.to_str().unwrap(), "--logs", logs.to_str().unwrap(),
-        "--incidents", incidents.to_str().unwrap(), "--json",
+        "analyze",
+        "--metrics",
+        metrics.to_str().unwrap(),
+        "--logs",
+        logs.to_str().unwrap(),
+        "--incidents",
+        incidents.to_str().unwrap(),
+        "--json",
     ]);
     assert!(ok, "{stderr}");
     assert!(stderr.contains("line 6"), "{stderr}");
@@ -72,17 +111,46 @@ fn analyze_works_on_foreign_services_and_sampling() {
     config.interval_secs = 60;
     config.history_minutes = 90;
     let data = sim::generate(&config);
-    let rename = |s: &str| s.replace("payment-service", "billing-api").replace("checkout-service", "cart-api");
-    let metrics: Vec<_> = data.metrics.iter().cloned().map(|mut m| { m.service = rename(&m.service); m }).collect();
-    let logs: Vec<_> = data.logs.iter().cloned().map(|mut l| { l.service = rename(&l.service); l }).collect();
+    let rename = |s: &str| {
+        s.replace("payment-service", "billing-api")
+            .replace("checkout-service", "cart-api")
+    };
+    let metrics: Vec<_> = data
+        .metrics
+        .iter()
+        .cloned()
+        .map(|mut m| {
+            m.service = rename(&m.service);
+            m
+        })
+        .collect();
+    let logs: Vec<_> = data
+        .logs
+        .iter()
+        .cloned()
+        .map(|mut l| {
+            l.service = rename(&l.service);
+            l
+        })
+        .collect();
     let (m, l) = (dir.path().join("m.ndjson"), dir.path().join("l.ndjson"));
     write_ndjson(&m, &metrics, None);
     write_ndjson(&l, &logs, None);
-    let (ok, stdout, stderr) = quantumstate(&["analyze", "--metrics", m.to_str().unwrap(), "--logs", l.to_str().unwrap(), "--json"]);
+    let (ok, stdout, stderr) = quantumstate(&[
+        "analyze",
+        "--metrics",
+        m.to_str().unwrap(),
+        "--logs",
+        l.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(ok, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["scan"]["detection"]["service"], "billing-api");
-    assert_eq!(report["scan"]["detection"]["anomaly_type"], "memory_leak_progressive");
+    assert_eq!(
+        report["scan"]["detection"]["anomaly_type"],
+        "memory_leak_progressive"
+    );
     assert_eq!(report["status"], "resolved", "{}", report["decisions"]);
 }
 
@@ -103,12 +171,19 @@ fn detect_scores_every_row_in_order_and_flags_the_anomaly() {
     let (ok, stdout, stderr) = quantumstate(&["detect", "--csv", csv.to_str().unwrap()]);
     assert!(ok, "{stderr}");
     assert!(stderr.contains("line 802"), "{stderr}");
-    let rows: Vec<Vec<String>> = stdout.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect();
+    let rows: Vec<Vec<String>> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
     assert_eq!(stdout.lines().next(), Some("timestamp,value,anomaly_score"));
     assert_eq!(rows.len(), 800);
     let scores: Vec<f64> = rows.iter().map(|r| r[2].parse().unwrap()).collect();
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
-    assert!(scores[..600].iter().all(|s| *s < 0.5), "false alarm before the anomaly");
+    assert!(
+        scores[..600].iter().all(|s| *s < 0.5),
+        "false alarm before the anomaly"
+    );
     assert!(scores[600..605].iter().any(|s| *s >= 0.5), "anomaly missed");
     assert_eq!(rows[0][0], "2014-02-19 10:50:00");
 }

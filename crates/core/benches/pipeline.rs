@@ -1,0 +1,50 @@
+//! Generation throughput and the whole incident pipeline on the default scenario.
+//! `cargo bench -p quantumstate-core`
+
+use chrono::{TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use quantumstate_core::agents::{AgentConfig, Pipeline};
+use quantumstate_core::sim::{self, Scenario, SimConfig};
+use quantumstate_core::{MemoryStore, Store};
+
+fn config() -> SimConfig {
+    SimConfig::new(
+        Scenario::MemoryLeak,
+        42,
+        Utc.with_ymd_and_hms(2026, 2, 13, 15, 0, 0).unwrap(),
+    )
+}
+
+fn generation(c: &mut Criterion) {
+    let docs = sim::generate(&config()).len() as u64;
+    let mut group = c.benchmark_group("generate");
+    group.throughput(Throughput::Elements(docs));
+    group.bench_function("memory-leak default (3h25m, 30 s)", |b| {
+        b.iter(|| sim::generate(&config()))
+    });
+    group.finish();
+}
+
+fn pipeline(c: &mut Criterion) {
+    let data = sim::generate(&config());
+    c.bench_function("pipeline: load + 4 agents, memory-leak default", |b| {
+        b.iter(|| {
+            let store = MemoryStore::new();
+            futures::executor::block_on(async {
+                store.write_metrics(&data.metrics).await.unwrap();
+                store.write_logs(&data.logs).await.unwrap();
+                store
+                    .write_incidents(&sim::seeded_incidents(config().anchor))
+                    .await
+                    .unwrap();
+                Pipeline::new(&store, AgentConfig::default())
+                    .run(data.truth.timeline.end)
+                    .await
+                    .unwrap()
+            })
+        })
+    });
+}
+
+criterion_group!(benches, generation, pipeline);
+criterion_main!(benches);
