@@ -38,25 +38,19 @@ pub struct ChartData {
 pub fn headline_metric(scenario: Scenario) -> MetricType {
     match scenario {
         Scenario::MemoryLeak => MetricType::MemoryPercent,
-        Scenario::DeploymentRollback
-        | Scenario::ErrorSpike
-        | Scenario::RedHerring
-        | Scenario::Healthy => MetricType::ErrorRate,
+        Scenario::DeploymentRollback | Scenario::ErrorSpike | Scenario::RedHerring | Scenario::Healthy => {
+            MetricType::ErrorRate
+        }
     }
 }
 
 /// Replace the telemetry with a fresh run of `config` (history and audit trail stay).
-pub async fn run_scenario<S: Store>(
-    store: &S,
-    config: SimConfig,
-) -> Result<RunSummary, StoreError> {
+pub async fn run_scenario<S: Store>(store: &S, config: SimConfig) -> Result<RunSummary, StoreError> {
     let data = sim::generate(&config);
     store.clear_telemetry().await?;
     store.write_metrics(&data.metrics).await?;
     store.write_logs(&data.logs).await?;
-    store
-        .write_incidents(&sim::seeded_incidents(config.anchor))
-        .await?;
+    store.write_incidents(&sim::seeded_incidents(config.anchor)).await?;
     let service = data.truth.service.unwrap_or(Service::PaymentService);
     let metric = headline_metric(config.scenario);
     let window = data.truth.timeline.window();
@@ -82,19 +76,14 @@ pub async fn run_scenario<S: Store>(
 }
 
 /// The latest reading of every metric of every service, and its health.
-pub async fn platform_health<S: Store>(
-    store: &S,
-    now: DateTime<Utc>,
-) -> Result<Vec<ServiceHealth>, StoreError> {
+pub async fn platform_health<S: Store>(store: &S, now: DateTime<Utc>) -> Result<Vec<ServiceHealth>, StoreError> {
     let window = TimeWindow::ending_at(now + TimeDelta::seconds(1), TimeDelta::minutes(5));
     let mut out = Vec::new();
     for service in Service::ALL {
         let mut latest = Vec::new();
         for metric in MetricType::ALL {
             let key = SeriesKey::new(service.as_str(), metric.as_str());
-            let points = store
-                .metric_series(&key, window, TimeDelta::seconds(30))
-                .await?;
+            let points = store.metric_series(&key, window, TimeDelta::seconds(30)).await?;
             if let Some(p) = points.last() {
                 latest.push((metric, p.avg));
             }

@@ -20,8 +20,7 @@ pub fn draw_metric(canvas: &HtmlCanvasElement, data: &ChartData) -> Result<(), S
     let height = canvas.client_height().max(200) as u32;
     canvas.set_width(width);
     canvas.set_height(height);
-    let backend =
-        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D context on the canvas")?;
+    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D context on the canvas")?;
     let root = backend.into_drawing_area();
     root.fill(&BACKGROUND).map_err(|e| e.to_string())?;
     let (Some(first), Some(last)) = (data.points.first(), data.points.last()) else {
@@ -71,10 +70,7 @@ pub fn draw_metric(canvas: &HtmlCanvasElement, data: &ChartData) -> Result<(), S
     if let Some(onset) = data.onset {
         let x = onset.timestamp() as f64;
         chart
-            .draw_series(LineSeries::new(
-                [(x, 0.0), (x, y_max)],
-                ONSET.stroke_width(1),
-            ))
+            .draw_series(LineSeries::new([(x, 0.0), (x, y_max)], ONSET.stroke_width(1)))
             .map_err(|e| e.to_string())?;
     }
     chart

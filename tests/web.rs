@@ -25,10 +25,7 @@ async fn running_a_scenario_fills_the_store_and_prepares_the_chart() {
     let done = api::run_scenario(&store, SimConfig::new(Scenario::MemoryLeak, 7, anchor))
         .await
         .unwrap();
-    assert_eq!(
-        done.counts.metrics + done.counts.logs,
-        done.generated as u64
-    );
+    assert_eq!(done.counts.metrics + done.counts.logs, done.generated as u64);
     assert_eq!(done.counts.incidents, 4);
     assert_eq!(done.chart.service, Service::PaymentService);
     assert!(done.chart.points.last().unwrap().avg > 85.0);
@@ -37,17 +34,10 @@ async fn running_a_scenario_fills_the_store_and_prepares_the_chart() {
     let again = api::run_scenario(&store, SimConfig::new(Scenario::Healthy, 7, anchor))
         .await
         .unwrap();
-    assert_eq!(
-        again.counts.metrics + again.counts.logs,
-        again.generated as u64
-    );
-    let health = api::platform_health(&store, again.config.timeline().end)
-        .await
-        .unwrap();
+    assert_eq!(again.counts.metrics + again.counts.logs, again.generated as u64);
+    let health = api::platform_health(&store, again.config.timeline().end).await.unwrap();
     assert!(
-        health
-            .iter()
-            .all(|h| h.health == quantumstate_core::Health::Healthy),
+        health.iter().all(|h| h.health == quantumstate_core::Health::Healthy),
         "{health:?}"
     );
 }

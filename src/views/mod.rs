@@ -40,9 +40,7 @@ pub fn App() -> impl IntoView {
             let config = SimConfig::new(scenario, DEFAULT_SEED, anchor);
             match api::run_scenario(store.as_ref(), config).await {
                 Ok(done) => {
-                    if let Ok(h) =
-                        api::platform_health(store.as_ref(), done.config.timeline().end).await
-                    {
+                    if let Ok(h) = api::platform_health(store.as_ref(), done.config.timeline().end).await {
                         health.set(h);
                     }
                     summary.set(Some(done));

@@ -46,9 +46,7 @@ fn expected_action(s: Scenario) -> Option<RunbookAction> {
     match s {
         Scenario::MemoryLeak => Some(RunbookAction::RestartService),
         Scenario::DeploymentRollback => Some(RunbookAction::RollbackDeployment),
-        Scenario::ErrorSpike | Scenario::RedHerring => {
-            Some(RunbookAction::RestartDependencyWithCircuitBreaker)
-        }
+        Scenario::ErrorSpike | Scenario::RedHerring => Some(RunbookAction::RestartDependencyWithCircuitBreaker),
         Scenario::Healthy => None,
     }
 }
@@ -89,10 +87,7 @@ pub fn median_of(values: &[f64]) -> f64 {
 }
 
 /// Run every variant through the pipeline on its own memory store.
-pub async fn evaluate(
-    configs: &[SimConfig],
-    agents: &AgentConfig,
-) -> Result<Vec<ScenarioScore>, StoreError> {
+pub async fn evaluate(configs: &[SimConfig], agents: &AgentConfig) -> Result<Vec<ScenarioScore>, StoreError> {
     let mut scores: Vec<ScenarioScore> = Scenario::ALL
         .iter()
         .map(|s| ScenarioScore {
@@ -105,16 +100,11 @@ pub async fn evaluate(
         let data = sim::generate(config);
         store.write_metrics(&data.metrics).await?;
         store.write_logs(&data.logs).await?;
-        store
-            .write_incidents(&sim::seeded_incidents(config.anchor))
-            .await?;
+        store.write_incidents(&sim::seeded_incidents(config.anchor)).await?;
         let report = Pipeline::new(&store, agents.clone())
             .run(data.truth.timeline.end)
             .await?;
-        let score = &mut scores[Scenario::ALL
-            .iter()
-            .position(|s| *s == config.scenario)
-            .unwrap_or(0)];
+        let score = &mut scores[Scenario::ALL.iter().position(|s| *s == config.scenario).unwrap_or(0)];
         score.runs += 1;
         let detection = report.scan.detection.as_ref();
         let Some(truth_service) = data.truth.service else {
@@ -133,35 +123,25 @@ pub async fn evaluate(
             let crossed = data
                 .metrics
                 .iter()
-                .filter(|m| {
-                    m.service == d.service
-                        && m.metric_type == metric.as_str()
-                        && m.timestamp >= d.onset
-                })
+                .filter(|m| m.service == d.service && m.metric_type == metric.as_str() && m.timestamp >= d.onset)
                 .find(|m| metric.is_alarm(m.value))
                 .map(|m| m.timestamp);
-            if let Some(crossed) =
-                crossed.filter(|c| *c > d.detected_at && metric == MetricType::MemoryPercent)
-            {
+            if let Some(crossed) = crossed.filter(|c| *c > d.detected_at && metric == MetricType::MemoryPercent) {
                 score
                     .leads_min
                     .push((crossed - d.detected_at).num_seconds() as f64 / 60.0);
             }
         }
         if let Some(inv) = &report.investigation {
-            score.classified +=
-                usize::from(Some(inv.anomaly_type) == config.scenario.expected_anomaly());
-            score.root_cause +=
-                usize::from(Some(cause_name(&inv.root_cause)) == expected_cause(config.scenario));
+            score.classified += usize::from(Some(inv.anomaly_type) == config.scenario.expected_anomaly());
+            score.root_cause += usize::from(Some(cause_name(&inv.root_cause)) == expected_cause(config.scenario));
         }
         if let Some(plan) = &report.plan {
             score.action += usize::from(Some(plan.action) == expected_action(config.scenario));
         }
         if report.status == ReportStatus::Resolved {
             score.resolved += 1;
-            if let Some(Verdict::Resolved { mttr_seconds, .. }) =
-                report.verification.as_ref().map(|v| &v.verdict)
-            {
+            if let Some(Verdict::Resolved { mttr_seconds, .. }) = report.verification.as_ref().map(|v| &v.verdict) {
                 score.mttr_min.push(*mttr_seconds as f64 / 60.0);
             }
         }
@@ -188,11 +168,7 @@ pub fn table(scores: &[ScenarioScore]) -> String {
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             s.scenario,
             s.runs,
-            if fault {
-                pct(s.detected, s.runs)
-            } else {
-                "—".into()
-            },
+            if fault { pct(s.detected, s.runs) } else { "—".into() },
             if fault {
                 "—".into()
             } else {
@@ -213,26 +189,10 @@ pub fn table(scores: &[ScenarioScore]) -> String {
             } else {
                 format!("{:.1} min", median_of(&s.leads_min))
             },
-            if fault {
-                pct(s.classified, s.runs)
-            } else {
-                "—".into()
-            },
-            if fault {
-                pct(s.root_cause, s.runs)
-            } else {
-                "—".into()
-            },
-            if fault {
-                pct(s.action, s.runs)
-            } else {
-                "—".into()
-            },
-            if fault {
-                pct(s.resolved, s.runs)
-            } else {
-                "—".into()
-            },
+            if fault { pct(s.classified, s.runs) } else { "—".into() },
+            if fault { pct(s.root_cause, s.runs) } else { "—".into() },
+            if fault { pct(s.action, s.runs) } else { "—".into() },
+            if fault { pct(s.resolved, s.runs) } else { "—".into() },
             if s.mttr_min.is_empty() {
                 "—".into()
             } else {

@@ -27,6 +27,7 @@
 //! ```
 
 pub mod agents;
+pub mod elastic;
 pub mod eval;
 pub mod ingest;
 pub mod model;
@@ -35,8 +36,8 @@ pub mod store;
 pub mod time;
 
 pub use model::{
-    Agent, AnomalyType, DecisionDoc, Document, Health, IncidentDoc, Index, Level, LogDoc,
-    MetricDoc, MetricType, Service,
+    Agent, AnomalyType, DecisionDoc, Document, Health, IncidentDoc, Index, Level, LogDoc, MetricDoc, MetricType,
+    Service,
 };
 pub use sim::{Dataset, Scenario, SimConfig};
 pub use store::{MemoryStore, Store, StoreError};

@@ -20,12 +20,7 @@ pub enum Index {
 }
 
 impl Index {
-    pub const ALL: [Index; 4] = [
-        Index::Metrics,
-        Index::Logs,
-        Index::Incidents,
-        Index::Decisions,
-    ];
+    pub const ALL: [Index; 4] = [Index::Metrics, Index::Logs, Index::Incidents, Index::Decisions];
 
     /// The seed's index name.
     pub fn name(self) -> &'static str {
@@ -60,19 +55,14 @@ pub mod rfc3339 {
     pub mod option {
         use super::*;
 
-        pub fn serialize<S: Serializer>(
-            at: &Option<DateTime<Utc>>,
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(at: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
             match at {
                 Some(at) => s.serialize_str(&format(at)),
                 None => s.serialize_none(),
             }
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
             let text = Option::<String>::deserialize(d)?;
             text.map(|t| crate::time::parse_timestamp(&t).map_err(serde::de::Error::custom))
                 .transpose()
@@ -141,8 +131,7 @@ impl Serialize for Level {
 impl<'de> Deserialize<'de> for Level {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        Level::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown log level {text:?}")))
+        Level::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown log level {text:?}")))
     }
 }
 
@@ -189,12 +178,7 @@ pub enum Agent {
 }
 
 impl Agent {
-    pub const ALL: [Agent; 4] = [
-        Agent::Cassandra,
-        Agent::Archaeologist,
-        Agent::Surgeon,
-        Agent::Guardian,
-    ];
+    pub const ALL: [Agent; 4] = [Agent::Cassandra, Agent::Archaeologist, Agent::Surgeon, Agent::Guardian];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -266,12 +250,7 @@ impl Document for IncidentDoc {
         h.write(&self.root_cause);
         h.write(&self.actions_taken);
         h.write(&self.mttr_seconds.unwrap_or(0).to_string());
-        format!(
-            "i-{}-{}-{:016x}",
-            self.service,
-            self.anomaly_type,
-            h.finish()
-        )
+        format!("i-{}-{}-{:016x}", self.service, self.anomaly_type, h.finish())
     }
 }
 

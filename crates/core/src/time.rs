@@ -15,11 +15,7 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, TimestampError> {
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
         return Ok(at.with_timezone(&Utc));
     }
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-    ] {
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt) {
             return Ok(naive.and_utc());
         }

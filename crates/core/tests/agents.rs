@@ -28,9 +28,7 @@ fn load(store: &MemoryStore, config: &SimConfig) -> Dataset {
 fn run_with(config: &SimConfig, agents: AgentConfig) -> (MemoryStore, Dataset, IncidentReport) {
     let store = MemoryStore::new();
     let data = load(&store, config);
-    let report =
-        futures::executor::block_on(Pipeline::new(&store, agents).run(data.truth.timeline.end))
-            .unwrap();
+    let report = futures::executor::block_on(Pipeline::new(&store, agents).run(data.truth.timeline.end)).unwrap();
     (store, data, report)
 }
 
@@ -39,9 +37,7 @@ fn run(config: &SimConfig) -> (MemoryStore, Dataset, IncidentReport) {
 }
 
 fn days_ago(report: &IncidentReport) -> i64 {
-    report.investigation.as_ref().unwrap().similar[0]
-        .days_ago
-        .round() as i64
+    report.investigation.as_ref().unwrap().similar[0].days_ago.round() as i64
 }
 
 #[test]
@@ -55,11 +51,7 @@ fn memory_leak_is_flagged_before_80_percent_and_resolved_by_a_restart() {
         let crossed_80 = data
             .metrics
             .iter()
-            .filter(|m| {
-                m.service == "payment-service"
-                    && m.metric_type == "memory_percent"
-                    && m.value > 80.0
-            })
+            .filter(|m| m.service == "payment-service" && m.metric_type == "memory_percent" && m.value > 80.0)
             .map(|m| m.timestamp)
             .min()
             .unwrap();
@@ -75,21 +67,14 @@ fn memory_leak_is_flagged_before_80_percent_and_resolved_by_a_restart() {
         assert!(inv.statement.contains("Heap"), "{}", inv.statement);
         assert_eq!(days_ago(&report), 14);
         assert_eq!(inv.similar[0].incident.service, "payment-service");
-        assert_eq!(
-            report.plan.as_ref().unwrap().action,
-            RunbookAction::RestartService
-        );
+        assert_eq!(report.plan.as_ref().unwrap().action, RunbookAction::RestartService);
     }
 }
 
 #[test]
 fn bad_deployment_blames_v3_5_0_and_rolls_back_to_v3_4_2() {
     for seed in 0..12 {
-        let (_, _, report) = run(&SimConfig::new(
-            Scenario::DeploymentRollback,
-            seed,
-            anchor(),
-        ));
+        let (_, _, report) = run(&SimConfig::new(Scenario::DeploymentRollback, seed, anchor()));
         assert_eq!(report.status, ReportStatus::Resolved, "seed {seed}");
         let d = report.scan.detection.as_ref().unwrap();
         assert_eq!(d.service, "checkout-service");
@@ -134,9 +119,7 @@ fn redis_outage_is_a_dependency_failure_fixed_with_a_circuit_breaker() {
         let inv = report.investigation.as_ref().unwrap();
         assert_eq!(
             inv.root_cause,
-            RootCause::Dependency {
-                name: "Redis".into()
-            },
+            RootCause::Dependency { name: "Redis".into() },
             "seed {seed}"
         );
         assert_eq!(days_ago(&report), 7);
@@ -158,16 +141,10 @@ fn red_herring_deploy_is_not_blamed() {
             inv.decision
         );
         assert_ne!(inv.anomaly_type, AnomalyType::DeploymentRegression);
-        let deploy = inv
-            .deploy
-            .as_ref()
-            .expect("the deploy is found and discussed");
+        let deploy = inv.deploy.as_ref().expect("the deploy is found and discussed");
         assert!(!deploy.blamed);
         assert!(inv.decision.contains("ruled out"), "{}", inv.decision);
-        assert_ne!(
-            report.plan.as_ref().unwrap().action,
-            RunbookAction::RollbackDeployment
-        );
+        assert_ne!(report.plan.as_ref().unwrap().action, RunbookAction::RollbackDeployment);
     }
 }
 
@@ -200,12 +177,8 @@ fn every_incident_leaves_four_audit_records_and_a_plausible_mttr() {
         let trail = futures::executor::block_on(store.decisions(100)).unwrap();
         let agents: Vec<Agent> = trail.iter().rev().map(|d| d.agent).collect();
         assert_eq!(agents, Agent::ALL.to_vec(), "{scenario}");
-        assert!(trail
-            .iter()
-            .all(|d| d.service == data.truth.service.unwrap().as_str()));
-        assert!(trail
-            .iter()
-            .all(|d| d.context.is_object() && d.confidence <= 100));
+        assert!(trail.iter().all(|d| d.service == data.truth.service.unwrap().as_str()));
+        assert!(trail.iter().all(|d| d.context.is_object() && d.confidence <= 100));
         let Some(Verdict::Resolved {
             mttr_seconds,
             recovered_at,
@@ -227,10 +200,7 @@ fn every_incident_leaves_four_audit_records_and_a_plausible_mttr() {
 #[test]
 fn a_resolved_incident_is_found_by_the_next_similar_one() {
     let store = MemoryStore::new();
-    let first = load(
-        &store,
-        &SimConfig::new(Scenario::DeploymentRollback, 1, anchor()),
-    );
+    let first = load(&store, &SimConfig::new(Scenario::DeploymentRollback, 1, anchor()));
     let pipeline = Pipeline::new(&store, AgentConfig::default());
     let report = futures::executor::block_on(pipeline.run(first.truth.timeline.end)).unwrap();
     assert_eq!(report.status, ReportStatus::Resolved);
@@ -245,10 +215,7 @@ fn a_resolved_incident_is_found_by_the_next_similar_one() {
     // Two hours later the same thing happens again: the fresh incident ranks first.
     let later = anchor() + chrono::TimeDelta::hours(2);
     futures::executor::block_on(store.clear_telemetry()).unwrap();
-    let second = load(
-        &store,
-        &SimConfig::new(Scenario::DeploymentRollback, 2, later),
-    );
+    let second = load(&store, &SimConfig::new(Scenario::DeploymentRollback, 2, later));
     let report = futures::executor::block_on(pipeline.run(second.truth.timeline.end)).unwrap();
     let top = &report.investigation.unwrap().similar[0];
     assert!(top.days_ago < 1.0, "{top:?}");
@@ -262,10 +229,7 @@ fn below_the_threshold_surgeon_waits_then_approve_resolves_and_reject_escalates(
         ..AgentConfig::default()
     };
     for approve in [true, false] {
-        let (store, _, report) = run_with(
-            &SimConfig::new(Scenario::ErrorSpike, 4, anchor()),
-            strict.clone(),
-        );
+        let (store, _, report) = run_with(&SimConfig::new(Scenario::ErrorSpike, 4, anchor()), strict.clone());
         assert_eq!(report.status, ReportStatus::AwaitingApproval);
         assert_eq!(report.decisions.len(), 2, "nothing executed while waiting");
         let metrics_before = futures::executor::block_on(store.counts()).unwrap().metrics;
@@ -275,10 +239,7 @@ fn below_the_threshold_surgeon_waits_then_approve_resolves_and_reject_escalates(
         assert_eq!(counts.decisions, 4);
         if approve {
             assert_eq!(done.status, ReportStatus::Resolved);
-            assert!(
-                counts.metrics > metrics_before,
-                "recovery telemetry written"
-            );
+            assert!(counts.metrics > metrics_before, "recovery telemetry written");
         } else {
             assert_eq!(done.status, ReportStatus::Escalated);
             assert_eq!(counts.metrics, metrics_before, "nothing executed");
@@ -304,36 +265,19 @@ fn surgeon_runs_once_per_incident_and_only_on_the_affected_service() {
     // Recovery telemetry only for checkout-service.
     let end = data.truth.timeline.end;
     for service in Service::ALL {
-        let key = quantumstate_core::store::SeriesKey::new(
-            service.as_str(),
-            MetricType::ErrorRate.as_str(),
-        );
-        let window = quantumstate_core::TimeWindow::new(
-            end + chrono::TimeDelta::seconds(1),
-            end + chrono::TimeDelta::hours(1),
-        );
-        let points = futures::executor::block_on(store.metric_series(
-            &key,
-            window,
-            chrono::TimeDelta::seconds(30),
-        ))
-        .unwrap();
-        assert_eq!(
-            !points.is_empty(),
-            service == Service::CheckoutService,
-            "{service}"
-        );
+        let key = quantumstate_core::store::SeriesKey::new(service.as_str(), MetricType::ErrorRate.as_str());
+        let window =
+            quantumstate_core::TimeWindow::new(end + chrono::TimeDelta::seconds(1), end + chrono::TimeDelta::hours(1));
+        let points =
+            futures::executor::block_on(store.metric_series(&key, window, chrono::TimeDelta::seconds(30))).unwrap();
+        assert_eq!(!points.is_empty(), service == Service::CheckoutService, "{service}");
     }
 }
 
 #[test]
 fn target_and_intensity_knobs_still_find_the_right_service() {
     for (i, service) in Service::ALL.into_iter().enumerate() {
-        for scenario in [
-            Scenario::MemoryLeak,
-            Scenario::DeploymentRollback,
-            Scenario::ErrorSpike,
-        ] {
+        for scenario in [Scenario::MemoryLeak, Scenario::DeploymentRollback, Scenario::ErrorSpike] {
             let mut config = SimConfig::new(scenario, 100 + i as u64, anchor());
             config.target = Some(service);
             config.intensity = [0.6, 1.0, 1.6, 2.0][i];

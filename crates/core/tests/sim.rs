@@ -67,10 +67,7 @@ fn healthy_run_stays_inside_the_seeds_healthy_ranges_and_logs_no_errors() {
                 m.value
             );
         }
-        assert!(
-            data.logs.iter().all(|l| l.level <= Level::Warn),
-            "seed {seed}"
-        );
+        assert!(data.logs.iter().all(|l| l.level <= Level::Warn), "seed {seed}");
         assert!(data.logs.iter().any(|l| l.level == Level::Info));
     }
 }
@@ -82,9 +79,7 @@ fn default_history_is_three_hours_of_every_service_and_metric_every_30_seconds()
         for metric in MetricType::ALL {
             let s = series(&data, service, metric);
             assert_eq!(s.len(), 180 * 2 + 1, "{service} {metric}");
-            assert!(s
-                .windows(2)
-                .all(|w| w[1].0 - w[0].0 == TimeDelta::seconds(30)));
+            assert!(s.windows(2).all(|w| w[1].0 - w[0].0 == TimeDelta::seconds(30)));
         }
     }
 }
@@ -99,66 +94,43 @@ fn memory_leak_climbs_55_to_89_over_25_minutes_with_the_seeds_log_levels() {
         let mem = series(&data, Service::PaymentService, MetricType::MemoryPercent);
         let at_onset = mem.iter().find(|(at, _)| *at == t.onset).unwrap().1;
         let last = mem.last().unwrap().1;
-        assert!(
-            (53.0..=57.5).contains(&at_onset),
-            "seed {seed}: onset {at_onset}"
-        );
+        assert!((53.0..=57.5).contains(&at_onset), "seed {seed}: onset {at_onset}");
         assert!((86.0..=92.0).contains(&last), "seed {seed}: end {last}");
         // Before onset, healthy.
         assert!(mem
             .iter()
             .filter(|(at, _)| *at < t.onset)
             .all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
-        let payment_logs: Vec<_> = data
-            .logs
-            .iter()
-            .filter(|l| l.service == "payment-service")
-            .collect();
+        let payment_logs: Vec<_> = data.logs.iter().filter(|l| l.service == "payment-service").collect();
         for level in [Level::Warn, Level::Error, Level::Critical] {
             let first = payment_logs
                 .iter()
                 .find(|l| l.level == level && l.error_code.as_deref() == Some("HEAP_PRESSURE"))
                 .unwrap_or_else(|| panic!("seed {seed}: no {level}"));
             // The heap at that moment is past the seed's threshold for that level.
-            let heap = mem
-                .iter()
-                .rev()
-                .find(|(at, _)| *at <= first.timestamp)
-                .unwrap()
-                .1;
+            let heap = mem.iter().rev().find(|(at, _)| *at <= first.timestamp).unwrap().1;
             let threshold = match level {
                 Level::Warn => 65.0,
                 Level::Error => 75.0, // timeouts from GC pauses start at 75%
                 _ => 87.0,
             };
-            assert!(
-                heap >= threshold - 1.0,
-                "seed {seed}: {level} at heap {heap}"
-            );
+            assert!(heap >= threshold - 1.0, "seed {seed}: {level} at heap {heap}");
         }
         // Other services untouched.
         let checkout = series(&data, Service::CheckoutService, MetricType::MemoryPercent);
-        assert!(checkout
-            .iter()
-            .all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
+        assert!(checkout.iter().all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
     }
 }
 
 #[test]
 fn deployment_rollback_spikes_checkout_errors_within_3_minutes_of_the_deploy_log() {
     for seed in 0..10 {
-        let data = sim::generate(&SimConfig::new(
-            Scenario::DeploymentRollback,
-            seed,
-            anchor(),
-        ));
+        let data = sim::generate(&SimConfig::new(Scenario::DeploymentRollback, seed, anchor()));
         let deploy = data
             .logs
             .iter()
             .find(|l| {
-                l.service == "checkout-service"
-                    && l.level == Level::Info
-                    && l.message.contains("v3.5.0 complete")
+                l.service == "checkout-service" && l.level == Level::Info && l.message.contains("v3.5.0 complete")
             })
             .expect("deploy log");
         let errors = series(&data, Service::CheckoutService, MetricType::ErrorRate);
@@ -173,10 +145,7 @@ fn deployment_rollback_spikes_checkout_errors_within_3_minutes_of_the_deploy_log
         );
         let three_min = deploy.timestamp + TimeDelta::minutes(3);
         let at_3 = errors.iter().find(|(at, _)| *at >= three_min).unwrap().1;
-        assert!(
-            at_3 >= 14.0,
-            "seed {seed}: {at_3}/min 3 minutes after the deploy"
-        );
+        assert!(at_3 >= 14.0, "seed {seed}: {at_3}/min 3 minutes after the deploy");
         let after: Vec<f64> = errors
             .iter()
             .filter(|(at, _)| *at >= three_min)
@@ -211,15 +180,8 @@ fn error_spike_jumps_auth_errors_and_latency_at_once_with_a_redis_critical() {
             "seed {seed}: {}",
             first(&latency)
         );
-        let critical = data
-            .logs
-            .iter()
-            .find(|l| l.level == Level::Critical)
-            .expect("critical");
-        assert_eq!(
-            critical.message,
-            "Redis cluster node evicted — session cache OFFLINE"
-        );
+        let critical = data.logs.iter().find(|l| l.level == Level::Critical).expect("critical");
+        assert_eq!(critical.message, "Redis cluster node evicted — session cache OFFLINE");
         assert_eq!(critical.error_code.as_deref(), Some("CACHE_OFFLINE"));
         assert!(data
             .logs
@@ -240,10 +202,7 @@ fn red_herring_deploys_harmlessly_six_minutes_before_the_redis_failure() {
         .iter()
         .any(|l| l.timestamp == deploy && l.message.contains("complete")));
     let errors = series(&data, Service::AuthService, MetricType::ErrorRate);
-    assert!(errors
-        .iter()
-        .filter(|(at, _)| *at < onset)
-        .all(|(_, v)| *v < 1.0));
+    assert!(errors.iter().filter(|(at, _)| *at < onset).all(|(_, v)| *v < 1.0));
     assert!(data
         .logs
         .iter()
@@ -262,9 +221,7 @@ fn target_knob_moves_the_fault_and_intensity_scales_it() {
     let inv = series(&data, Service::InventoryService, MetricType::MemoryPercent);
     let pay = series(&data, Service::PaymentService, MetricType::MemoryPercent);
     assert!(inv.last().unwrap().1 > 85.0);
-    assert!(pay
-        .iter()
-        .all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
+    assert!(pay.iter().all(|(_, v)| MetricType::MemoryPercent.is_healthy(*v)));
     assert!(data
         .logs
         .iter()
@@ -272,14 +229,10 @@ fn target_knob_moves_the_fault_and_intensity_scales_it() {
 
     config.intensity = 0.5;
     let gentle = sim::generate(&config);
-    let gentle_end = series(
-        &gentle,
-        Service::InventoryService,
-        MetricType::MemoryPercent,
-    )
-    .last()
-    .unwrap()
-    .1;
+    let gentle_end = series(&gentle, Service::InventoryService, MetricType::MemoryPercent)
+        .last()
+        .unwrap()
+        .1;
     assert!(gentle_end < inv.last().unwrap().1 - 10.0);
 }
 

@@ -1,26 +1,23 @@
 //! The headless commands: `run`, `analyze`, `detect`, `eval`.
 
+use crate::transport::{Credentials, HttpTransport};
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use quantumstate_core::agents::detector::{DetectorConfig, StreamingDetector};
 use quantumstate_core::agents::{AgentConfig, IncidentReport, Pipeline};
+use quantumstate_core::elastic::{ElasticStore, IndexNames};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
-use quantumstate_core::{
-    eval, ingest, IncidentDoc, LogDoc, MemoryStore, MetricDoc, Service, Store,
-};
+use quantumstate_core::{eval, ingest, IncidentDoc, LogDoc, MemoryStore, MetricDoc, Service, Store};
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 /// Parse a scenario name (the seed's names).
 pub fn scenario(name: &str) -> anyhow::Result<Scenario> {
     Scenario::parse(name).with_context(|| {
         format!(
             "unknown scenario {name:?}; expected one of: {}",
-            Scenario::ALL
-                .iter()
-                .map(|s| s.name())
-                .collect::<Vec<_>>()
-                .join(", ")
+            Scenario::ALL.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
         )
     })
 }
@@ -66,15 +63,91 @@ fn print(report: &IncidentReport, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An Elasticsearch store over reqwest, credentials from the environment.
+pub fn elastic_store(url: &str, prefix: &str) -> anyhow::Result<ElasticStore<HttpTransport>> {
+    let transport = HttpTransport::new(url, Credentials::from_env(), Duration::from_secs(60))?;
+    Ok(ElasticStore::new(
+        transport,
+        IndexNames {
+            prefix: prefix.to_string(),
+        },
+    ))
+}
+
+/// `setup`: indices and seeded history, with a final count.
+pub async fn setup(store: &ElasticStore<HttpTransport>, anchor: DateTime<Utc>) -> anyhow::Result<()> {
+    eprintln!("setting up indices at {}", store.transport().base());
+    let report = store.setup(anchor).await.context("set-up failed")?;
+    for name in &report.created {
+        eprintln!("  created {name}");
+    }
+    for name in &report.existing {
+        eprintln!("  {name} already exists (left as is)");
+    }
+    let counts = store.counts().await?;
+    eprintln!(
+        "seeded incidents written: {}; documents now: {} metrics, {} logs, {} incidents, {} decisions",
+        report.incidents_written, counts.metrics, counts.logs, counts.incidents, counts.decisions
+    );
+    Ok(())
+}
+
+/// `run --es-url`: write the scenario to Elasticsearch with progress, check
+/// the counts, and run the agents on it.
+pub async fn run_elastic(
+    store: &ElasticStore<HttpTransport>,
+    config: SimConfig,
+    agents: AgentConfig,
+    json: bool,
+) -> anyhow::Result<()> {
+    store.setup(config.anchor).await.context("set-up failed")?;
+    let data = sim::generate(&config);
+    store.clear_telemetry().await.context("resetting telemetry")?;
+    let total = data.len();
+    let mut last_decile = usize::MAX;
+    let mut report = |done: usize| {
+        let percent = done * 100 / total.max(1);
+        if percent / 10 != last_decile {
+            eprintln!("  written {done}/{total} ({percent}%)");
+            last_decile = percent / 10;
+        }
+    };
+    let m = store
+        .bulk(&data.metrics, &mut |p| report(p.written))
+        .await
+        .context("writing metrics")?;
+    let offset = data.metrics.len();
+    let l = store
+        .bulk(&data.logs, &mut |p| report(offset + p.written))
+        .await
+        .context("writing logs")?;
+    let counts = store.counts().await?;
+    if counts.metrics != data.metrics.len() as u64 || counts.logs != data.logs.len() as u64 {
+        bail!(
+            "count check failed: generated {} metrics and {} logs, Elasticsearch holds {} and {}",
+            data.metrics.len(),
+            data.logs.len(),
+            counts.metrics,
+            counts.logs
+        );
+    }
+    eprintln!(
+        "count check ok: {} metrics, {} logs ({} retries after 429)",
+        counts.metrics,
+        counts.logs,
+        m.retries + l.retries
+    );
+    let report = Pipeline::new(store, agents).run(data.truth.timeline.end).await?;
+    print(&report, json)
+}
+
 /// `run`: generate a scenario into the memory store and run the agents.
 pub async fn run(config: SimConfig, agents: AgentConfig, json: bool) -> anyhow::Result<()> {
     let store = MemoryStore::new();
     let data = sim::generate(&config);
     store.write_metrics(&data.metrics).await?;
     store.write_logs(&data.logs).await?;
-    store
-        .write_incidents(&sim::seeded_incidents(config.anchor))
-        .await?;
+    store.write_incidents(&sim::seeded_incidents(config.anchor)).await?;
     eprintln!(
         "generated {} metrics and {} logs for {} (seed {}, anchor {}, fingerprint {})",
         data.metrics.len(),
@@ -84,9 +157,7 @@ pub async fn run(config: SimConfig, agents: AgentConfig, json: bool) -> anyhow::
         config.anchor.to_rfc3339(),
         data.fingerprint()
     );
-    let report = Pipeline::new(&store, agents)
-        .run(data.truth.timeline.end)
-        .await?;
+    let report = Pipeline::new(&store, agents).run(data.truth.timeline.end).await?;
     print(&report, json)
 }
 
@@ -100,11 +171,7 @@ fn load<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Resu
         eprintln!("{}: skipped {e}", path.display());
     }
     if bad.len() > 20 {
-        eprintln!(
-            "{}: ... and {} more bad lines",
-            path.display(),
-            bad.len() - 20
-        );
+        eprintln!("{}: ... and {} more bad lines", path.display(), bad.len() - 20);
     }
     eprintln!(
         "{}: {} {what} read, {} bad lines skipped",
@@ -131,15 +198,10 @@ pub async fn analyze(
     store.write_metrics(&metric_docs).await?;
     store.write_logs(&load::<LogDoc>(logs, "logs")?).await?;
     if let Some(path) = incidents {
-        store
-            .write_incidents(&load::<IncidentDoc>(path, "incidents")?)
-            .await?;
+        store.write_incidents(&load::<IncidentDoc>(path, "incidents")?).await?;
     }
     let pipeline = Pipeline::new(&store, agents);
-    let now = pipeline
-        .latest_data_time()
-        .await?
-        .context("no metric timestamps")?;
+    let now = pipeline.latest_data_time().await?.context("no metric timestamps")?;
     let report = pipeline.run(now).await?;
     print(&report, json)
 }
@@ -154,29 +216,17 @@ pub fn detect(csv: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     for e in &bad {
         eprintln!("{}: skipped {e}", csv.display());
     }
-    let mut detector =
-        StreamingDetector::new(DetectorConfig::default(), STREAM_WINDOW, STREAM_WARMUP);
+    let mut detector = StreamingDetector::new(DetectorConfig::default(), STREAM_WINDOW, STREAM_WARMUP);
     writeln!(out, "timestamp,value,anomaly_score")?;
     for (at, value) in rows {
         let score = detector.observe(value);
-        writeln!(
-            out,
-            "{},{},{:.4}",
-            at.format("%Y-%m-%d %H:%M:%S"),
-            value,
-            score
-        )?;
+        writeln!(out, "{},{},{:.4}", at.format("%Y-%m-%d %H:%M:%S"), value, score)?;
     }
     Ok(())
 }
 
 /// `eval`: agent quality over many variants.
-pub async fn eval(
-    count: usize,
-    anchor: DateTime<Utc>,
-    agents: AgentConfig,
-    json: bool,
-) -> anyhow::Result<()> {
+pub async fn eval(count: usize, anchor: DateTime<Utc>, agents: AgentConfig, json: bool) -> anyhow::Result<()> {
     let configs = eval::variants(count, anchor);
     let started = std::time::Instant::now();
     let scores = eval::evaluate(&configs, &agents).await?;

@@ -5,4 +5,6 @@
 //! The router is built apart from `main` so tests call it without a socket.
 
 pub mod cli;
+pub mod proxy;
 pub mod serve;
+pub mod transport;

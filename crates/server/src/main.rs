@@ -5,7 +5,9 @@ use clap::{Parser, Subcommand};
 use quantumstate_core::agents::AgentConfig;
 use quantumstate_core::sim::SimConfig;
 use quantumstate_server::cli;
+use quantumstate_server::proxy::ProxyConfig;
 use quantumstate_server::serve::{self, ServeConfig};
+use quantumstate_server::transport;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -30,6 +32,25 @@ enum Command {
         /// The built app.
         #[arg(long, default_value = "dist", env = "QS_DIST")]
         dist: PathBuf,
+        #[command(flatten)]
+        es: EsArgs,
+        /// An origin allowed to call /es cross-origin (repeatable; same-origin needs nothing).
+        #[arg(long = "allow-origin")]
+        allow_origins: Vec<String>,
+        /// Largest request body the proxy accepts, in bytes.
+        #[arg(long, default_value_t = quantumstate_server::proxy::DEFAULT_BODY_LIMIT)]
+        body_limit: usize,
+        /// Seconds Elasticsearch has to answer a proxied request.
+        #[arg(long, default_value_t = 30)]
+        upstream_timeout: u64,
+    },
+    /// Create the indices (explicit mappings) and the seeded incident history; idempotent.
+    Setup {
+        #[command(flatten)]
+        es: EsArgs,
+        /// The seeded incidents are dated relative to this instant (default: now).
+        #[arg(long)]
+        anchor: Option<String>,
     },
     /// Generate a scenario and run the four agents on the embedded store.
     Run {
@@ -49,6 +70,12 @@ enum Command {
         target: Option<String>,
         #[command(flatten)]
         agents: AgentArgs,
+        /// Write to and analyse in Elasticsearch (or our proxy's /es URL) instead of memory.
+        #[arg(long, env = "ES_URL")]
+        es_url: Option<String>,
+        /// Index name prefix (for several demos on one cluster).
+        #[arg(long, default_value = "", env = "QS_INDEX_PREFIX")]
+        index_prefix: String,
         /// Print the whole report as JSON.
         #[arg(long)]
         json: bool,
@@ -82,6 +109,18 @@ enum Command {
     },
 }
 
+/// Where Elasticsearch is. Credentials come only from the environment:
+/// ES_API_KEY, or ES_USERNAME and ES_PASSWORD.
+#[derive(clap::Args)]
+struct EsArgs {
+    /// Elasticsearch base URL (http or https, no credentials in it).
+    #[arg(long, env = "ES_URL")]
+    es_url: Option<String>,
+    /// Index name prefix: the app's indices are PREFIX + the seed's names.
+    #[arg(long, default_value = "", env = "QS_INDEX_PREFIX")]
+    index_prefix: String,
+}
+
 /// Agent knobs shared by the commands.
 #[derive(clap::Args)]
 struct AgentArgs {
@@ -102,14 +141,35 @@ impl AgentArgs {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()),
         )
         .init();
     match Cli::parse().command {
-        Command::Serve { bind, dist } => {
-            let config = ServeConfig { dist };
+        Command::Serve {
+            bind,
+            dist,
+            es,
+            allow_origins,
+            body_limit,
+            upstream_timeout,
+        } => {
+            let es_url = es.es_url.as_deref().map(transport::clean_base_url).transpose()?;
+            match &es_url {
+                Some(url) => tracing::info!(es_url = %url, prefix = %es.index_prefix, "proxying /es to Elasticsearch"),
+                None => tracing::info!("no --es-url: the app runs on its embedded store; /es answers 503"),
+            }
+            let proxy = ProxyConfig {
+                es_url,
+                credentials: transport::Credentials::from_env(),
+                allow_origins,
+                index_prefix: es.index_prefix,
+                body_limit,
+                timeout: std::time::Duration::from_secs(upstream_timeout),
+            };
+            let config = ServeConfig { dist, proxy };
             config.check().context("cannot serve the app")?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
@@ -126,6 +186,8 @@ async fn main() -> anyhow::Result<()> {
             intensity,
             target,
             agents,
+            es_url,
+            index_prefix,
             json,
         } => {
             let anchor = anchor
@@ -136,7 +198,22 @@ async fn main() -> anyhow::Result<()> {
             let mut config = SimConfig::new(cli::scenario(&scenario)?, seed, anchor);
             config.intensity = intensity;
             config.target = target.as_deref().map(cli::service).transpose()?;
-            cli::run(config, agents.config(), json).await
+            match es_url {
+                Some(url) => {
+                    let store = cli::elastic_store(&url, &index_prefix)?;
+                    cli::run_elastic(&store, config, agents.config(), json).await
+                }
+                None => cli::run(config, agents.config(), json).await,
+            }
+        }
+        Command::Setup { es, anchor } => {
+            let url = es.es_url.context("set --es-url or ES_URL")?;
+            let anchor = anchor
+                .as_deref()
+                .map(cli::timestamp)
+                .transpose()?
+                .unwrap_or_else(chrono::Utc::now);
+            cli::setup(&cli::elastic_store(&url, &es.index_prefix)?, anchor).await
         }
         Command::Analyze {
             metrics,
@@ -146,18 +223,8 @@ async fn main() -> anyhow::Result<()> {
             json,
         } => cli::analyze(&metrics, &logs, incidents.as_deref(), agents.config(), json).await,
         Command::Detect { csv } => cli::detect(&csv, &mut std::io::stdout().lock()),
-        Command::Eval {
-            variants,
-            anchor,
-            json,
-        } => {
-            cli::eval(
-                variants,
-                cli::timestamp(&anchor)?,
-                AgentConfig::default(),
-                json,
-            )
-            .await
+        Command::Eval { variants, anchor, json } => {
+            cli::eval(variants, cli::timestamp(&anchor)?, AgentConfig::default(), json).await
         }
     }
 }

@@ -1,20 +1,25 @@
 //! Serving the built app: static files from `dist/`, `index.html` for any
 //! other path (client-side routes and share links), gzip/brotli compression.
 
+use crate::proxy::{self, ProxyConfig, ProxyState};
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::IntoResponse;
+use axum::routing::{any, get};
 use axum::Router;
 use std::path::PathBuf;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 /// What `serve` needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ServeConfig {
     /// Trunk's output folder.
     pub dist: PathBuf,
+    pub proxy: ProxyConfig,
 }
 
 /// A `dist/` that cannot be served.
@@ -33,8 +38,32 @@ impl ServeConfig {
     }
 }
 
-/// The whole HTTP app.
-pub fn app(config: &ServeConfig) -> Router {
+/// The whole HTTP app: the static app, `/es/...` proxy, `/healthz`, `/readyz`.
+pub fn app(config: &ServeConfig) -> anyhow::Result<Router> {
+    let state = ProxyState::new(config.proxy.clone())?;
+    let proxy = Router::new()
+        .route("/es", any(proxy::forward))
+        .route("/es/", any(proxy::forward))
+        .route("/es/{*path}", any(proxy::forward))
+        .route("/readyz", get(proxy::readyz))
+        .with_state(state);
+    let proxy = if config.proxy.allow_origins.is_empty() {
+        proxy
+    } else {
+        let origins: Vec<HeaderValue> = config
+            .proxy
+            .allow_origins
+            .iter()
+            .map(|o| HeaderValue::from_str(o))
+            .collect::<Result<_, _>>()?;
+        proxy.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::HEAD])
+                .allow_headers([header::CONTENT_TYPE])
+                .max_age(std::time::Duration::from_secs(600)),
+        )
+    };
     let index = ServeFile::new(config.dist.join("index.html"));
     let spa = Router::new().fallback(move |request: Request| {
         let mut index = index.clone();
@@ -51,19 +80,26 @@ pub fn app(config: &ServeConfig) -> Router {
         }
     });
     let files = ServeDir::new(&config.dist).fallback(spa);
-    Router::new()
+    Ok(Router::new()
         .route(
             "/healthz",
-            axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
+        .merge(proxy)
         .fallback_service(files)
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // Method, path, status and latency only: no bodies, no headers (credentials).
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        ))
 }
 
 /// Serve until Ctrl-C.
 pub async fn run(listener: tokio::net::TcpListener, config: ServeConfig) -> anyhow::Result<()> {
-    axum::serve(listener, app(&config))
+    axum::serve(listener, app(&config)?)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -28,14 +28,7 @@ async fn memory_leak_click_draws_a_chart_and_shows_counts() {
         .expect("initial healthy run");
     let title = client.title().await.unwrap();
     assert!(title.contains("QuantumState"), "{title}");
-    assert_eq!(
-        client
-            .find_all(Locator::Css(".service"))
-            .await
-            .unwrap()
-            .len(),
-        4
-    );
+    assert_eq!(client.find_all(Locator::Css(".service")).await.unwrap().len(), 4);
 
     button.click().await.unwrap();
     let counts = client
@@ -56,10 +49,7 @@ async fn memory_leak_click_draws_a_chart_and_shows_counts() {
     assert!(class.contains("critical"), "{class}");
 
     let painted = support::painted_pixels(&client, "#metric-chart").await;
-    assert!(
-        painted > 2_000,
-        "chart looks blank: {painted} painted pixels"
-    );
+    assert!(painted > 2_000, "chart looks blank: {painted} painted pixels");
     support::screenshot(&client, "first-screen-memory-leak-1440x900").await;
     client.close().await.unwrap();
 }

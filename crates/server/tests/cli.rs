@@ -50,14 +50,8 @@ fn run_prints_a_resolved_report_with_four_decisions_as_json() {
         .iter()
         .map(|d| d["agent"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        agents,
-        ["cassandra", "archaeologist", "surgeon", "guardian"]
-    );
-    assert_eq!(
-        report["investigation"]["anomaly_type"],
-        "deployment_regression"
-    );
+    assert_eq!(agents, ["cassandra", "archaeologist", "surgeon", "guardian"]);
+    assert_eq!(report["investigation"]["anomaly_type"], "deployment_regression");
 }
 
 #[test]
@@ -147,10 +141,7 @@ fn analyze_works_on_foreign_services_and_sampling() {
     assert!(ok, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["scan"]["detection"]["service"], "billing-api");
-    assert_eq!(
-        report["scan"]["detection"]["anomaly_type"],
-        "memory_leak_progressive"
-    );
+    assert_eq!(report["scan"]["detection"]["anomaly_type"], "memory_leak_progressive");
     assert_eq!(report["status"], "resolved", "{}", report["decisions"]);
 }
 
@@ -180,10 +171,7 @@ fn detect_scores_every_row_in_order_and_flags_the_anomaly() {
     assert_eq!(rows.len(), 800);
     let scores: Vec<f64> = rows.iter().map(|r| r[2].parse().unwrap()).collect();
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
-    assert!(
-        scores[..600].iter().all(|s| *s < 0.5),
-        "false alarm before the anomaly"
-    );
+    assert!(scores[..600].iter().all(|s| *s < 0.5), "false alarm before the anomaly");
     assert!(scores[600..605].iter().any(|s| *s >= 0.5), "anomaly missed");
     assert_eq!(rows[0][0], "2014-02-19 10:50:00");
 }

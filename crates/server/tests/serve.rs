@@ -14,36 +14,19 @@ fn dist() -> tempfile::TempDir {
     )
     .unwrap();
     std::fs::write(dir.path().join("app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    std::fs::write(
-        dir.path().join("app.js"),
-        "export function start() {}\n".repeat(200),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("app.js"), "export function start() {}\n".repeat(200)).unwrap();
     dir
 }
 
-async fn get(
-    config: &ServeConfig,
-    path: &str,
-    gzip: bool,
-) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+async fn get(config: &ServeConfig, path: &str, gzip: bool) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let mut request = Request::get(path);
     if gzip {
         request = request.header(header::ACCEPT_ENCODING, "gzip");
     }
-    let response = app(config)
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response = app(config).oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
     (status, headers, body)
 }
 
@@ -56,10 +39,7 @@ async fn serves_index_wasm_with_its_mime_type_and_spa_routes() {
     let (status, headers, body) = get(&config, "/", false).await;
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8(body).unwrap().contains("QuantumState"));
-    assert!(headers[header::CONTENT_TYPE]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
 
     let (status, headers, _) = get(&config, "/app_bg.wasm", false).await;
     assert_eq!(status, StatusCode::OK);
@@ -85,11 +65,7 @@ async fn compresses_text_assets_for_clients_that_accept_gzip() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
     let raw = std::fs::metadata(dir.path().join("app.js")).unwrap().len() as usize;
-    assert!(
-        body.len() < raw / 4,
-        "{} bytes gzip vs {raw} raw",
-        body.len()
-    );
+    assert!(body.len() < raw / 4, "{} bytes gzip vs {raw} raw", body.len());
 }
 
 #[test]

@@ -53,15 +53,8 @@ const MEMORY_WORDS: &[&str] = &[
     "memory",
 ];
 /// Words of a change event in the logs.
-const DEPLOY_WORDS: &[&str] = &["deploy", "release", "rollout", "rolled out"];
-const DEPLOY_DONE_WORDS: &[&str] = &[
-    "complete",
-    "finished",
-    "succeeded",
-    "successful",
-    "rolled out",
-    "done",
-];
+const DEPLOY_WORDS: &[&str] = &["deploy", "release", "rollout", "rolled"];
+const DEPLOY_DONE_WORDS: &[&str] = &["complete", "finished", "succeeded", "successful", "rolled out", "done"];
 /// Named dependencies we can recognise in messages.
 const DEPENDENCY_NAMES: &[&str] = &[
     "redis",
@@ -158,8 +151,7 @@ fn shares(logs: &[LogDoc]) -> EvidenceShares {
     let mut s = EvidenceShares::default();
     let mut total = 0.0;
     for l in logs {
-        let text =
-            format!("{} {}", l.message, l.error_code.as_deref().unwrap_or("")).to_lowercase();
+        let text = format!("{} {}", l.message, l.error_code.as_deref().unwrap_or("")).to_lowercase();
         let w = weight(l.level);
         total += w;
         if contains_any(&text, MEMORY_WORDS) {
@@ -194,12 +186,10 @@ fn version_in(text: &str) -> Option<String> {
 
 fn previous_in(text: &str) -> Option<String> {
     let lower = text.to_lowercase();
-    ["previous:", "previous", "from "]
-        .iter()
-        .find_map(|marker| {
-            let at = lower.find(marker)? + marker.len();
-            version_in(&text[at..])
-        })
+    ["previous:", "previous", "from "].iter().find_map(|marker| {
+        let at = lower.find(marker)? + marker.len();
+        version_in(&text[at..])
+    })
 }
 
 fn keywords(text: &str) -> std::collections::BTreeSet<String> {
@@ -282,13 +272,7 @@ pub async fn investigate<S: Store>(
                 DEPENDENCY_WORDS,
             )
     });
-    let dependency_score = (shares.dependency
-        + if critical_dependency_at_onset {
-            0.2
-        } else {
-            0.0
-        })
-    .min(1.0);
+    let dependency_score = (shares.dependency + if critical_dependency_at_onset { 0.2 } else { 0.0 }).min(1.0);
     let deploy = deploy_log.map(|l| {
         let lead = (onset - l.timestamp).num_seconds() as f64 / 60.0;
         let freshness = if lead <= config.deploy_fresh_minutes {
@@ -305,11 +289,7 @@ pub async fn investigate<S: Store>(
     });
     let deploy_score = deploy.as_ref().map(|(_, _, s)| *s).unwrap_or(0.0);
 
-    let mut ranked = [
-        (deploy_score, 0u8),
-        (dependency_score, 1),
-        (memory_score, 2),
-    ];
+    let mut ranked = [(deploy_score, 0u8), (dependency_score, 1), (memory_score, 2)];
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
     let (best_score, best) = ranked[0];
     let margin = best_score - ranked[1].0;
@@ -327,9 +307,9 @@ pub async fn investigate<S: Store>(
     };
     let root_cause = if best_score < 0.2 {
         match detection.anomaly_type {
-            AnomalyType::ResourceSaturation
-            | AnomalyType::LatencyDegradation
-            | AnomalyType::TrafficDrop => RootCause::Saturation,
+            AnomalyType::ResourceSaturation | AnomalyType::LatencyDegradation | AnomalyType::TrafficDrop => {
+                RootCause::Saturation
+            }
             _ => RootCause::Unknown,
         }
     } else {
@@ -410,16 +390,7 @@ pub async fn investigate<S: Store>(
         ),
     };
 
-    let similar = rank_similar(
-        store,
-        &service,
-        anomaly_type,
-        &codes,
-        &warn_plus,
-        &statement,
-        now,
-    )
-    .await?;
+    let similar = rank_similar(store, &service, anomaly_type, &codes, &warn_plus, &statement, now).await?;
     let mut evidence = vec![format!("Cassandra: {}", detection.decision)];
     if let Some(c) = codes.first() {
         evidence.push(format!(
@@ -428,12 +399,7 @@ pub async fn investigate<S: Store>(
             codes
                 .iter()
                 .take(3)
-                .map(|c| format!(
-                    "{} ×{} (first {})",
-                    c.code,
-                    c.count,
-                    c.first_seen.format("%H:%M:%S")
-                ))
+                .map(|c| format!("{} ×{} (first {})", c.code, c.count, c.first_seen.format("%H:%M:%S")))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -595,12 +561,7 @@ async fn rank_similar<S: Store>(
                 score += (4.0 * jaccard).min(1.5);
                 reasons.push(format!(
                     "similar wording: {}",
-                    shared
-                        .iter()
-                        .take(4)
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    shared.iter().take(4).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
                 ));
             }
             let days_ago = (now - incident.timestamp).num_minutes() as f64 / 1440.0;
@@ -612,11 +573,7 @@ async fn rank_similar<S: Store>(
             })
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.days_ago.total_cmp(&b.days_ago))
-    });
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.days_ago.total_cmp(&b.days_ago)));
     out.truncate(3);
     Ok(out)
 }

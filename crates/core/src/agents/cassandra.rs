@@ -82,11 +82,7 @@ pub struct Detection {
 impl Detection {
     /// A stable id for the incident: service and onset.
     pub fn incident_id(&self) -> String {
-        format!(
-            "{}@{}",
-            self.service,
-            crate::model::rfc3339::format(&self.onset)
-        )
+        format!("{}@{}", self.service, crate::model::rfc3339::format(&self.onset))
     }
 }
 
@@ -109,17 +105,10 @@ pub struct Scan {
 }
 
 /// Scan every series in the store as of `now`.
-pub async fn scan<S: Store>(
-    store: &S,
-    config: &AgentConfig,
-    now: DateTime<Utc>,
-) -> Result<Scan, StoreError> {
+pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>) -> Result<Scan, StoreError> {
     let end = now + TimeDelta::milliseconds(1);
     let analysis_start = now - TimeDelta::minutes(config.analysis_minutes);
-    let window = TimeWindow::new(
-        analysis_start - TimeDelta::minutes(config.baseline_minutes),
-        end,
-    );
+    let window = TimeWindow::new(analysis_start - TimeDelta::minutes(config.baseline_minutes), end);
     let bucket = TimeDelta::seconds(config.bucket_secs.max(1));
     let mut states = Vec::new();
     let mut anomalies = Vec::new();
@@ -151,9 +140,7 @@ pub async fn scan<S: Store>(
             decision,
         });
     };
-    let (mut mine, elsewhere): (Vec<_>, Vec<_>) = anomalies
-        .into_iter()
-        .partition(|a| a.key.service == primary_service);
+    let (mut mine, elsewhere): (Vec<_>, Vec<_>) = anomalies.into_iter().partition(|a| a.key.service == primary_service);
     mine.sort_by(|a, b| b.severity.total_cmp(&a.severity));
     let primary = mine.remove(0);
     let region = store
@@ -188,15 +175,7 @@ pub async fn scan<S: Store>(
         .find(|(k, _)| *k == primary.key)
         .map(|(_, p)| p.as_slice());
     let forecast = forecast(&primary, primary_points.unwrap_or_default(), now);
-    let confidence = confidence(
-        config,
-        &primary,
-        &mine,
-        warn_since,
-        warn_before,
-        primary.onset,
-        now,
-    );
+    let confidence = confidence(config, &primary, &mine, warn_since, warn_before, primary.onset, now);
     let detection_text = describe(&primary, anomaly_type, &forecast, confidence, &mine);
     let detection = Detection {
         service: primary_service,
@@ -276,10 +255,7 @@ fn scan_series(
                 config.materiality * (m.alarm_level() - baseline.median).abs(),
             )
         }
-        None => (
-            Direction::Both,
-            config.materiality_unknown * baseline.median.abs(),
-        ),
+        None => (Direction::Both, config.materiality_unknown * baseline.median.abs()),
     };
     let last = points.last()?.avg;
     let state = SeriesState {
@@ -356,8 +332,7 @@ fn pick_service(anomalies: &[SeriesAnomaly]) -> Option<String> {
 pub fn classify(config: &AgentConfig, primary: &SeriesAnomaly) -> AnomalyType {
     let name = primary.key.metric_type.to_lowercase();
     let metric = primary.metric();
-    let is =
-        |m: MetricType, words: &[&str]| metric == Some(m) || words.iter().any(|w| name.contains(w));
+    let is = |m: MetricType, words: &[&str]| metric == Some(m) || words.iter().any(|w| name.contains(w));
     if is(MetricType::MemoryPercent, &["mem", "heap"]) {
         if primary.sudden(config) {
             AnomalyType::ResourceSaturation
@@ -366,15 +341,9 @@ pub fn classify(config: &AgentConfig, primary: &SeriesAnomaly) -> AnomalyType {
         }
     } else if is(MetricType::ErrorRate, &["error", "5xx", "fail"]) {
         AnomalyType::ErrorSpikeSudden
-    } else if is(
-        MetricType::RequestLatencyMs,
-        &["latency", "duration", "response"],
-    ) {
+    } else if is(MetricType::RequestLatencyMs, &["latency", "duration", "response"]) {
         AnomalyType::LatencyDegradation
-    } else if is(
-        MetricType::RequestsPerMin,
-        &["request", "throughput", "rpm", "traffic"],
-    ) {
+    } else if is(MetricType::RequestsPerMin, &["request", "throughput", "rpm", "traffic"]) {
         AnomalyType::TrafficDrop
     } else {
         AnomalyType::ResourceSaturation
@@ -434,8 +403,7 @@ fn confidence(
     let strength = (primary.peak_z / (2.0 * config.detector.spike_z)).min(1.0);
     let corroboration = (corroborating.len() as f64 / 2.0).min(1.0);
     let hours = ((now - onset).num_seconds() as f64 / 3600.0).max(1.0 / 60.0);
-    let logs_agree =
-        warn_since >= 3 && warn_since as f64 / hours >= 5.0 * warn_per_hour_before.max(0.5);
+    let logs_agree = warn_since >= 3 && warn_since as f64 / hours >= 5.0 * warn_per_hour_before.max(0.5);
     let c = 0.40
         + 0.25 * strength
         + 0.15 * primary.persistence
@@ -498,10 +466,7 @@ fn describe(
         _ => {}
     }
     if !corroborating.is_empty() {
-        let others: Vec<&str> = corroborating
-            .iter()
-            .map(|a| a.key.metric_type.as_str())
-            .collect();
+        let others: Vec<&str> = corroborating.iter().map(|a| a.key.metric_type.as_str()).collect();
         text.push_str(&format!(" Also anomalous: {}.", others.join(", ")));
     }
     text.push_str(&format!(" Confidence: {}%.", percent(confidence)));

@@ -102,13 +102,7 @@ struct OneSided {
 
 impl OneSided {
     /// Feed a z already oriented so that positive is bad; returns a trigger.
-    fn feed(
-        &mut self,
-        z: f64,
-        index: usize,
-        config: &DetectorConfig,
-        material: bool,
-    ) -> Option<(usize, TriggerKind)> {
+    fn feed(&mut self, z: f64, index: usize, config: &DetectorConfig, material: bool) -> Option<(usize, TriggerKind)> {
         let next = self.cusum + z - config.cusum_k;
         if next <= 0.0 {
             self.cusum = 0.0;
@@ -144,12 +138,7 @@ impl OneSided {
 }
 
 impl SeriesDetector {
-    pub fn new(
-        config: DetectorConfig,
-        baseline: Baseline,
-        direction: Direction,
-        materiality: f64,
-    ) -> Self {
+    pub fn new(config: DetectorConfig, baseline: Baseline, direction: Direction, materiality: f64) -> Self {
         SeriesDetector {
             config,
             baseline,
@@ -181,9 +170,7 @@ impl SeriesDetector {
         let mut score: f64 = 0.0;
         let mut signed = z;
         if matches!(self.direction, Direction::Up | Direction::Both) {
-            let hit = self
-                .up
-                .feed(z, index, &self.config, deviation >= self.materiality);
+            let hit = self.up.feed(z, index, &self.config, deviation >= self.materiality);
             score = score.max(self.up.score(z, &self.config));
             if let Some((onset_index, kind)) = hit {
                 best = Some(Trigger {
@@ -195,9 +182,7 @@ impl SeriesDetector {
             }
         }
         if matches!(self.direction, Direction::Down | Direction::Both) {
-            let hit = self
-                .down
-                .feed(-z, index, &self.config, -deviation >= self.materiality);
+            let hit = self.down.feed(-z, index, &self.config, -deviation >= self.materiality);
             let down_score = self.down.score(-z, &self.config);
             if down_score > score {
                 signed = -z;
@@ -348,12 +333,9 @@ mod tests {
     #[test]
     fn quiet_on_white_noise() {
         for seed in 0..20 {
-            let mut d =
-                SeriesDetector::new(DetectorConfig::default(), baseline(), Direction::Both, 0.0);
+            let mut d = SeriesDetector::new(DetectorConfig::default(), baseline(), Direction::Both, 0.0);
             assert!(
-                noise(seed, 2_000)
-                    .into_iter()
-                    .all(|x| d.observe(x).trigger.is_none()),
+                noise(seed, 2_000).into_iter().all(|x| d.observe(x).trigger.is_none()),
                 "seed {seed}"
             );
         }
@@ -365,18 +347,9 @@ mod tests {
         let values: Vec<f64> = noise(1, 300)
             .into_iter()
             .enumerate()
-            .map(|(i, x)| {
-                x + if i >= 100 {
-                    0.1 * (i - 100) as f64
-                } else {
-                    0.0
-                }
-            })
+            .map(|(i, x)| x + if i >= 100 { 0.1 * (i - 100) as f64 } else { 0.0 })
             .collect();
-        let trigger = values
-            .iter()
-            .find_map(|v| d.observe(*v).trigger)
-            .expect("drift found");
+        let trigger = values.iter().find_map(|v| d.observe(*v).trigger).expect("drift found");
         assert_eq!(trigger.kind, TriggerKind::Drift);
         // Fired while the drift was still under 4 sigma, and dated near its start.
         assert!(trigger.index < 140, "{trigger:?}");
@@ -385,18 +358,14 @@ mod tests {
 
     #[test]
     fn a_jump_is_a_spike_at_the_jump() {
-        let mut d =
-            SeriesDetector::new(DetectorConfig::default(), baseline(), Direction::Both, 0.0);
+        let mut d = SeriesDetector::new(DetectorConfig::default(), baseline(), Direction::Both, 0.0);
         let values: Vec<f64> = noise(2, 200)
             .into_iter()
             .enumerate()
             .map(|(i, x)| x - if i >= 150 { 20.0 } else { 0.0 })
             .collect();
         let trigger = values.iter().find_map(|v| d.observe(*v).trigger).unwrap();
-        assert_eq!(
-            (trigger.kind, trigger.onset_index),
-            (TriggerKind::Spike, 150)
-        );
+        assert_eq!((trigger.kind, trigger.onset_index), (TriggerKind::Spike, 150));
         assert!(trigger.z < 0.0);
     }
 

@@ -52,19 +52,13 @@ pub async fn verify<S: Store>(
     series: &[SeriesState],
 ) -> Result<Verification, StoreError> {
     let from = remediation.started_at;
-    let until = remediation.finished_at
-        + TimeDelta::minutes(config.verify_minutes)
-        + TimeDelta::milliseconds(1);
+    let until = remediation.finished_at + TimeDelta::minutes(config.verify_minutes) + TimeDelta::milliseconds(1);
     let window = TimeWindow::new(from, until);
     let bucket = TimeDelta::seconds(config.bucket_secs.max(1));
     let sustain = TimeDelta::minutes(config.sustain_minutes);
-    let mine: Vec<&SeriesState> = series
-        .iter()
-        .filter(|s| s.key.service == detection.service)
-        .collect();
+    let mine: Vec<&SeriesState> = series.iter().filter(|s| s.key.service == detection.service).collect();
     // For each bucket time: healthy across every metric of the service?
-    let mut by_time: std::collections::BTreeMap<DateTime<Utc>, bool> =
-        std::collections::BTreeMap::new();
+    let mut by_time: std::collections::BTreeMap<DateTime<Utc>, bool> = std::collections::BTreeMap::new();
     let mut unhealthy_metrics = Vec::new();
     for state in &mine {
         let points = store
@@ -83,9 +77,7 @@ pub async fn verify<S: Store>(
                 last_bad = Some((p.at, p.avg));
             }
         }
-        if let Some((at, v)) =
-            last_bad.filter(|(at, _)| *at + sustain > until - TimeDelta::milliseconds(1))
-        {
+        if let Some((at, v)) = last_bad.filter(|(at, _)| *at + sustain > until - TimeDelta::milliseconds(1)) {
             unhealthy_metrics.push(format!(
                 "{} still {:.1} at {}",
                 state.key.metric_type,
@@ -127,8 +119,7 @@ pub async fn verify<S: Store>(
                 .filter(|i| i.timestamp < detection.onset)
                 .filter_map(|i| i.mttr_seconds)
                 .collect();
-            let historical = (!past_mttrs.is_empty())
-                .then(|| past_mttrs.iter().sum::<u64>() / past_mttrs.len() as u64);
+            let historical = (!past_mttrs.is_empty()).then(|| past_mttrs.iter().sum::<u64>() / past_mttrs.len() as u64);
             let comparison = historical
                 .map(|h| {
                     format!(
@@ -195,11 +186,7 @@ pub async fn verify<S: Store>(
                 region: detection.region.clone(),
                 anomaly_type: investigation.anomaly_type.as_str().to_string(),
                 root_cause: investigation.statement.clone(),
-                actions_taken: format!(
-                    "{}; {}",
-                    remediation.plan.summary(),
-                    remediation.plan.expected_effect
-                ),
+                actions_taken: format!("{}; {}", remediation.plan.summary(), remediation.plan.expected_effect),
                 resolved_at: Some(*recovered_at),
                 mttr_seconds: Some(*mttr_seconds),
                 status: "resolved".to_string(),
@@ -221,10 +208,7 @@ pub fn rejected(detection: &Detection, plan_summary: &str, at: DateTime<Utc>) ->
         "remediation {plan_summary} rejected by the operator; incident still open"
     )];
     Verification {
-        decision: format!(
-            "ESCALATE: {} needs a human: {}.",
-            detection.service, reasons[0]
-        ),
+        decision: format!("ESCALATE: {} needs a human: {}.", detection.service, reasons[0]),
         verdict: Verdict::Escalate { reasons },
         checked_series: 0,
         confidence: 0.99,

@@ -85,10 +85,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
     }
 
     /// Step 2: Archaeologist investigates Cassandra's detection.
-    pub async fn investigate(
-        &self,
-        scan: &Scan,
-    ) -> Result<Option<(Investigation, DecisionDoc)>, StoreError> {
+    pub async fn investigate(&self, scan: &Scan) -> Result<Option<(Investigation, DecisionDoc)>, StoreError> {
         let Some(detection) = &scan.detection else {
             return Ok(None);
         };
@@ -107,9 +104,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
 
     /// Step 3a: Surgeon's proposal (nothing written yet).
     pub fn plan(&self, scan: &Scan, inv: &Investigation) -> Option<Plan> {
-        scan.detection
-            .as_ref()
-            .map(|d| surgeon::plan(&self.config, d, inv))
+        scan.detection.as_ref().map(|d| surgeon::plan(&self.config, d, inv))
     }
 
     /// Step 3b: execute the plan and record it.
@@ -120,8 +115,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
         approval: Approval,
     ) -> Result<(Remediation, DecisionDoc), StoreError> {
         let at = scan.now + TimeDelta::seconds(2);
-        let rem =
-            surgeon::execute(self.store, &self.config, plan, &scan.series, approval, at).await?;
+        let rem = surgeon::execute(self.store, &self.config, plan, &scan.series, approval, at).await?;
         let doc = decision(
             at,
             Agent::Surgeon,
@@ -136,11 +130,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
     }
 
     /// Step 3b': a human rejected the plan: Surgeon records it, Guardian escalates.
-    pub async fn reject(
-        &self,
-        scan: &Scan,
-        plan: &Plan,
-    ) -> Result<(Verification, Vec<DecisionDoc>), StoreError> {
+    pub async fn reject(&self, scan: &Scan, plan: &Plan) -> Result<(Verification, Vec<DecisionDoc>), StoreError> {
         let Some(detection) = &scan.detection else {
             return Ok((guardian_none(scan), Vec::new()));
         };
@@ -159,18 +149,13 @@ impl<'s, S: Store> Pipeline<'s, S> {
                 json!({ "incident_id": plan.incident_id, "executed": false, "plan": plan }),
             ))
             .await?;
-        let verification =
-            guardian::rejected(detection, &plan.summary(), at + TimeDelta::seconds(1));
+        let verification = guardian::rejected(detection, &plan.summary(), at + TimeDelta::seconds(1));
         let guardian_doc = self.record(self.guardian_doc(scan, &verification)).await?;
         Ok((verification, vec![surgeon_doc, guardian_doc]))
     }
 
     fn guardian_doc(&self, scan: &Scan, v: &Verification) -> DecisionDoc {
-        let service = scan
-            .detection
-            .as_ref()
-            .map(|d| d.service.as_str())
-            .unwrap_or(PLATFORM);
+        let service = scan.detection.as_ref().map(|d| d.service.as_str()).unwrap_or(PLATFORM);
         decision(
             v.verified_at,
             Agent::Guardian,
@@ -189,13 +174,9 @@ impl<'s, S: Store> Pipeline<'s, S> {
         rem: &Remediation,
     ) -> Result<(Verification, DecisionDoc), StoreError> {
         let Some(detection) = &scan.detection else {
-            return Ok((
-                guardian_none(scan),
-                self.guardian_doc(scan, &guardian_none(scan)),
-            ));
+            return Ok((guardian_none(scan), self.guardian_doc(scan, &guardian_none(scan))));
         };
-        let v =
-            guardian::verify(self.store, &self.config, detection, inv, rem, &scan.series).await?;
+        let v = guardian::verify(self.store, &self.config, detection, inv, rem, &scan.series).await?;
         let doc = self.record(self.guardian_doc(scan, &v)).await?;
         Ok((v, doc))
     }
@@ -217,9 +198,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
             return Ok(report);
         };
         report.decisions.push(doc);
-        let plan = self
-            .plan(&report.scan, &inv)
-            .expect("a detection has a plan");
+        let plan = self.plan(&report.scan, &inv).expect("a detection has a plan");
         report.investigation = Some(inv);
         report.plan = Some(plan.clone());
         if !plan.automatic {
@@ -230,11 +209,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
     }
 
     /// Continue an incident waiting for approval: approve executes, reject escalates.
-    pub async fn resume(
-        &self,
-        mut report: IncidentReport,
-        approve: bool,
-    ) -> Result<IncidentReport, StoreError> {
+    pub async fn resume(&self, mut report: IncidentReport, approve: bool) -> Result<IncidentReport, StoreError> {
         if report.status != ReportStatus::AwaitingApproval {
             return Ok(report);
         }
@@ -249,16 +224,9 @@ impl<'s, S: Store> Pipeline<'s, S> {
         Ok(report)
     }
 
-    async fn finish(
-        &self,
-        mut report: IncidentReport,
-        approval: Approval,
-    ) -> Result<IncidentReport, StoreError> {
+    async fn finish(&self, mut report: IncidentReport, approval: Approval) -> Result<IncidentReport, StoreError> {
         let plan = report.plan.clone().expect("finish needs a plan");
-        let inv = report
-            .investigation
-            .clone()
-            .expect("finish needs an investigation");
+        let inv = report.investigation.clone().expect("finish needs an investigation");
         let (rem, doc) = self.execute(&report.scan, &plan, approval).await?;
         report.decisions.push(doc);
         let (v, doc) = self.verify(&report.scan, &inv, &rem).await?;

@@ -55,9 +55,7 @@ impl Baseline {
     /// From samples, with `sigma_floor` guarding flat series against zero scale.
     pub fn from_samples(values: &[f64], sigma_floor: f64) -> Option<Baseline> {
         let median = median(values)?;
-        let sigma = robust_sigma(values, median)
-            .max(sigma_floor)
-            .max(f64::MIN_POSITIVE);
+        let sigma = robust_sigma(values, median).max(sigma_floor).max(f64::MIN_POSITIVE);
         Some(Baseline {
             median,
             sigma,
@@ -85,9 +83,7 @@ mod tests {
 
     #[test]
     fn theil_sen_finds_the_trend_through_outliers() {
-        let mut pts: Vec<(f64, f64)> = (0..40)
-            .map(|i| (f64::from(i), 2.0 * f64::from(i) + 1.0))
-            .collect();
+        let mut pts: Vec<(f64, f64)> = (0..40).map(|i| (f64::from(i), 2.0 * f64::from(i) + 1.0)).collect();
         pts[10].1 = 500.0;
         pts[30].1 = -500.0;
         assert!((theil_sen_slope(&pts).unwrap() - 2.0).abs() < 1e-9);

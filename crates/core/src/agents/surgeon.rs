@@ -75,7 +75,10 @@ pub fn plan(config: &AgentConfig, detection: &Detection, investigation: &Investi
         RootCause::Dependency { name } => (
             RunbookAction::RestartDependencyWithCircuitBreaker,
             None,
-            format!("{name} failed, not {}: restart it and shed load from the fallback path", detection.service),
+            format!(
+                "{name} failed, not {}: restart it and shed load from the fallback path",
+                detection.service
+            ),
         ),
         RootCause::MemoryExhaustion => match deploy.filter(|d| d.lead_minutes >= 0.0) {
             Some(d) => (
@@ -89,7 +92,11 @@ pub fn plan(config: &AgentConfig, detection: &Detection, investigation: &Investi
                 "no release precedes this leak, so a rolling restart frees the heap at the lowest risk".to_string(),
             ),
         },
-        RootCause::Saturation => (RunbookAction::ScaleOut, None, "load-driven saturation: add capacity".to_string()),
+        RootCause::Saturation => (
+            RunbookAction::ScaleOut,
+            None,
+            "load-driven saturation: add capacity".to_string(),
+        ),
         RootCause::Unknown => (
             RunbookAction::RestartService,
             None,
@@ -122,9 +129,8 @@ pub fn plan(config: &AgentConfig, detection: &Detection, investigation: &Investi
             RunbookAction::ScaleOut => a.contains("scale"),
         }
     });
-    let confidence = (investigation.confidence * if fits { 1.0 } else { 0.85 }
-        + if past_used_same { 0.02 } else { 0.0 })
-    .min(0.99);
+    let confidence =
+        (investigation.confidence * if fits { 1.0 } else { 0.85 } + if past_used_same { 0.02 } else { 0.0 }).min(0.99);
     let rationale = match (&cited, past_used_same) {
         (Some(c), true) => format!("{why}. It worked before: {c}."),
         (Some(c), false) => format!("{why}. Last time ({c}) a different fix was used."),
@@ -192,10 +198,7 @@ fn event_lines(plan: &Plan, started: DateTime<Utc>, finished: DateTime<Utc>) -> 
                 "Rolling restart of {} started by Surgeon (runbook {})",
                 plan.service, plan.action
             ),
-            format!(
-                "Rolling restart of {} complete — all pods healthy",
-                plan.service
-            ),
+            format!("Rolling restart of {} complete — all pods healthy", plan.service),
         ),
         RunbookAction::RestartDependencyWithCircuitBreaker => (
             format!(
@@ -208,14 +211,8 @@ fn event_lines(plan: &Plan, started: DateTime<Utc>, finished: DateTime<Utc>) -> 
             ),
         ),
         RunbookAction::ScaleOut => (
-            format!(
-                "Scaling out {} by 2 replicas (runbook {})",
-                plan.service, plan.action
-            ),
-            format!(
-                "Scale-out of {} complete — 2 new replicas ready",
-                plan.service
-            ),
+            format!("Scaling out {} by 2 replicas (runbook {})", plan.service, plan.action),
+            format!("Scale-out of {} complete — 2 new replicas ready", plan.service),
         ),
     };
     vec![
@@ -227,21 +224,11 @@ fn event_lines(plan: &Plan, started: DateTime<Utc>, finished: DateTime<Utc>) -> 
 /// Recovery telemetry after the action: every metric of the service eases from
 /// its last reading back to its own baseline (time constant 1.5 min) with its
 /// baseline noise. Deterministic in the incident id.
-fn recovery(
-    plan: &Plan,
-    series: &[SeriesState],
-    from: DateTime<Utc>,
-    minutes: i64,
-    step: TimeDelta,
-) -> Vec<MetricDoc> {
+fn recovery(plan: &Plan, series: &[SeriesState], from: DateTime<Utc>, minutes: i64, step: TimeDelta) -> Vec<MetricDoc> {
     let mut h = Fnv64::new();
     h.write(&plan.incident_id);
     let mut out = Vec::new();
-    for (i, s) in series
-        .iter()
-        .filter(|s| s.key.service == plan.service)
-        .enumerate()
-    {
+    for (i, s) in series.iter().filter(|s| s.key.service == plan.service).enumerate() {
         let mut rng = SimRng::new(h.finish(), i as u64);
         let metric = MetricType::parse(&s.key.metric_type);
         let mut at = from + step;
@@ -292,9 +279,7 @@ pub async fn execute<S: Store>(
     let points = recovery(plan, series, finished, config.verify_minutes, step);
     let recovery_points = points.len();
     if !already {
-        store
-            .write_logs(&event_lines(plan, started, finished))
-            .await?;
+        store.write_logs(&event_lines(plan, started, finished)).await?;
         store.write_metrics(&points).await?;
     }
     let who = match approval {
@@ -303,10 +288,7 @@ pub async fn execute<S: Store>(
             percent(plan.confidence),
             percent(plan.threshold)
         ),
-        Approval::Human => format!(
-            "after human approval (confidence {}%)",
-            percent(plan.confidence)
-        ),
+        Approval::Human => format!("after human approval (confidence {}%)", percent(plan.confidence)),
     };
     let decision = format!(
         "Executed {} {}: {} Risk: {}. Expected: {}.",

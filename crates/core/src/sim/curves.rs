@@ -136,21 +136,13 @@ impl Fault {
     pub(super) fn deploy_at(&self) -> Option<DateTime<Utc>> {
         match self.scenario {
             Scenario::DeploymentRollback => Some(self.onset),
-            Scenario::RedHerring => {
-                Some(self.onset - TimeDelta::minutes(RED_HERRING_DEPLOY_LEAD_MINUTES))
-            }
+            Scenario::RedHerring => Some(self.onset - TimeDelta::minutes(RED_HERRING_DEPLOY_LEAD_MINUTES)),
             _ => None,
         }
     }
 
     /// The reading of `metric` at `at`, given the healthy reading and its baseline.
-    pub(super) fn apply(
-        &self,
-        metric: MetricType,
-        at: DateTime<Utc>,
-        healthy: f64,
-        base: f64,
-    ) -> f64 {
+    pub(super) fn apply(&self, metric: MetricType, at: DateTime<Utc>, healthy: f64, base: f64) -> f64 {
         use MetricType::*;
         let tau = self.minutes_in(at);
         if tau < 0.0 {
@@ -175,9 +167,7 @@ impl Fault {
                 // The seed: 0.4 → 18/min within 3 minutes of the deploy.
                 let ramp = ((tau - 0.5) / 2.5).clamp(0.0, 1.0);
                 match metric {
-                    ErrorRate => {
-                        (base + (18.0 * k - base) * ramp + dev * (1.0 + 6.0 * ramp)).max(0.0)
-                    }
+                    ErrorRate => (base + (18.0 * k - base) * ramp + dev * (1.0 + 6.0 * ramp)).max(0.0),
                     RequestLatencyMs => base + 260.0 * k * ramp + dev,
                     CpuPercent => base + 8.0 * k * ramp + dev,
                     RequestsPerMin => base * (1.0 - 0.18 * k * ramp) + dev,

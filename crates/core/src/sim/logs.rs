@@ -26,14 +26,7 @@ struct Emitter<'a> {
 }
 
 impl Emitter<'_> {
-    fn emit(
-        &mut self,
-        at: DateTime<Utc>,
-        service: Service,
-        level: Level,
-        message: String,
-        code: Option<&str>,
-    ) {
+    fn emit(&mut self, at: DateTime<Utc>, service: Service, level: Level, message: String, code: Option<&str>) {
         if at < self.timeline.start || at > self.timeline.end {
             return;
         }
@@ -72,10 +65,7 @@ fn info_line(service: Service, rng: &mut SimRng) -> String {
                 rng.below(100)
             )
         }
-        (Service::CheckoutService, _) => format!(
-            "Order placed: order-{n} ({} items) in {ms}ms",
-            1 + rng.below(6)
-        ),
+        (Service::CheckoutService, _) => format!("Order placed: order-{n} ({} items) in {ms}ms", 1 + rng.below(6)),
         (Service::AuthService, _) => {
             format!("Token validated for session sess-{n:x} (cache hit) in {ms}ms")
         }
@@ -193,20 +183,19 @@ fn fault_logs(
                     let heap = value_at(MetricType::MemoryPercent, at);
                     let when = em.jitter(at, step);
                     let (level, text) = if heap >= HEAP_CRITICAL {
-                        (Level::Critical, format!("JVM heap at {heap:.1}% — OutOfMemoryError imminent, transactions timing out"))
+                        (
+                            Level::Critical,
+                            format!("JVM heap at {heap:.1}% — OutOfMemoryError imminent, transactions timing out"),
+                        )
                     } else if heap >= HEAP_ERROR {
                         (
                             Level::Error,
-                            format!(
-                                "JVM heap critical: {heap:.1}% — GC overhead limit approaching"
-                            ),
+                            format!("JVM heap critical: {heap:.1}% — GC overhead limit approaching"),
                         )
                     } else if heap >= HEAP_WARN {
                         (
                             Level::Warn,
-                            format!(
-                                "JVM heap usage elevated: {heap:.1}% — GC frequency increasing"
-                            ),
+                            format!("JVM heap usage elevated: {heap:.1}% — GC frequency increasing"),
                         )
                     } else {
                         (
@@ -234,8 +223,7 @@ fn fault_logs(
                 let lines = ((errors / 5.0).round() as u64).min(4);
                 for _ in 0..lines {
                     let line = 180 + em.rng.below(60);
-                    let field =
-                        ["getSku()", "getQuantity()", "getPrice()"][em.rng.below(3) as usize];
+                    let field = ["getSku()", "getQuantity()", "getPrice()"][em.rng.below(3) as usize];
                     let when = em.jitter(at, step);
                     let pkg = short(service);
                     em.emit(

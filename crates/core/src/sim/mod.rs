@@ -80,12 +80,8 @@ impl Scenario {
     pub fn blurb(self) -> &'static str {
         match self {
             Scenario::MemoryLeak => "Heap climbs 55% → 89% over 25 min on payment-service",
-            Scenario::DeploymentRollback => {
-                "v3.5.0 deploy, then checkout errors 0.4 → 18/min within 3 min"
-            }
-            Scenario::ErrorSpike => {
-                "Redis node evicted: auth errors 0.3 → 28/min, latency 95 → 1200 ms"
-            }
+            Scenario::DeploymentRollback => "v3.5.0 deploy, then checkout errors 0.4 → 18/min within 3 min",
+            Scenario::ErrorSpike => "Redis node evicted: auth errors 0.3 → 28/min, latency 95 → 1200 ms",
             Scenario::Healthy => "Normal operation only: nothing should be detected",
             Scenario::RedHerring => "A harmless auth deploy, then a Redis outage 6 min later",
         }
@@ -185,10 +181,7 @@ impl SimConfig {
 
     /// The timeline this config produces.
     pub fn timeline(&self) -> Timeline {
-        let end = self
-            .anchor
-            .duration_trunc(self.interval())
-            .unwrap_or(self.anchor);
+        let end = self.anchor.duration_trunc(self.interval()).unwrap_or(self.anchor);
         let onset = end - TimeDelta::minutes(i64::from(self.scenario.incident_minutes()));
         let start = onset - TimeDelta::minutes(i64::from(self.history_minutes));
         Timeline { start, onset, end }
@@ -292,11 +285,7 @@ pub fn generate(config: &SimConfig) -> Dataset {
     }
     let deploy_at = fault.and_then(|f| f.deploy_at());
     let mut logs = logs::generate(config, &timeline, fault.as_ref(), &metrics);
-    logs.sort_by(|a, b| {
-        a.timestamp
-            .cmp(&b.timestamp)
-            .then_with(|| a.service.cmp(&b.service))
-    });
+    logs.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.service.cmp(&b.service)));
     Dataset {
         metrics,
         logs,

@@ -38,9 +38,7 @@ impl RunbookAction {
         match self {
             RunbookAction::RollbackDeployment => "rollback_deployment",
             RunbookAction::RestartService => "restart_service",
-            RunbookAction::RestartDependencyWithCircuitBreaker => {
-                "restart_dependency_with_circuit_breaker"
-            }
+            RunbookAction::RestartDependencyWithCircuitBreaker => "restart_dependency_with_circuit_breaker",
             RunbookAction::ScaleOut => "scale_out",
         }
     }
@@ -76,30 +74,21 @@ pub const RUNBOOKS: [Runbook; 4] = [
         action: RunbookAction::RollbackDeployment,
         title: "Roll back to the previous release",
         risk: Risk::Medium,
-        expected_effect:
-            "Removes the faulty change; error rate and heap return to baseline within minutes",
-        remedies: &[
-            AnomalyType::DeploymentRegression,
-            AnomalyType::MemoryLeakProgressive,
-        ],
+        expected_effect: "Removes the faulty change; error rate and heap return to baseline within minutes",
+        remedies: &[AnomalyType::DeploymentRegression, AnomalyType::MemoryLeakProgressive],
     },
     Runbook {
         action: RunbookAction::RestartService,
         title: "Rolling restart of the service",
         risk: Risk::Low,
-        expected_effect:
-            "Frees leaked memory and stuck workers; buys time, does not remove the cause",
-        remedies: &[
-            AnomalyType::MemoryLeakProgressive,
-            AnomalyType::ResourceSaturation,
-        ],
+        expected_effect: "Frees leaked memory and stuck workers; buys time, does not remove the cause",
+        remedies: &[AnomalyType::MemoryLeakProgressive, AnomalyType::ResourceSaturation],
     },
     Runbook {
         action: RunbookAction::RestartDependencyWithCircuitBreaker,
         title: "Restart the failed dependency and open its circuit breaker",
         risk: Risk::Medium,
-        expected_effect:
-            "Dependency back online; the breaker sheds load from the fallback path meanwhile",
+        expected_effect: "Dependency back online; the breaker sheds load from the fallback path meanwhile",
         remedies: &[AnomalyType::ErrorSpikeSudden],
     },
     Runbook {

@@ -29,24 +29,15 @@ impl MemoryStore {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the maps half-updated in a
         // way that matters more than losing them, so carry on with the data.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 fn millis_range(window: TimeWindow) -> std::ops::Range<i64> {
-    window.start.timestamp_millis()
-        ..window
-            .end
-            .timestamp_millis()
-            .max(window.start.timestamp_millis())
+    window.start.timestamp_millis()..window.end.timestamp_millis().max(window.start.timestamp_millis())
 }
 
-fn matching_logs<'a>(
-    inner: &'a Inner,
-    query: &'a LogQuery,
-) -> impl Iterator<Item = &'a LogDoc> + 'a {
+fn matching_logs<'a>(inner: &'a Inner, query: &'a LogQuery) -> impl Iterator<Item = &'a LogDoc> + 'a {
     let range = millis_range(query.window);
     inner
         .logs
@@ -73,10 +64,9 @@ impl Store for MemoryStore {
     async fn write_logs(&self, docs: &[LogDoc]) -> Result<u64, StoreError> {
         let mut inner = self.lock();
         for doc in docs {
-            inner.logs.insert(
-                (doc.timestamp.timestamp_millis(), doc.doc_id()),
-                doc.clone(),
-            );
+            inner
+                .logs
+                .insert((doc.timestamp.timestamp_millis(), doc.doc_id()), doc.clone());
         }
         Ok(docs.len() as u64)
     }
@@ -145,19 +135,12 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn metric_stats(
-        &self,
-        key: &SeriesKey,
-        window: TimeWindow,
-    ) -> Result<Option<MetricStats>, StoreError> {
+    async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError> {
         let inner = self.lock();
         let Some(points) = inner.metrics.get(key) else {
             return Ok(None);
         };
-        let values: Vec<f64> = points
-            .range(millis_range(window))
-            .map(|(_, d)| d.value)
-            .collect();
+        let values: Vec<f64> = points.range(millis_range(window)).map(|(_, d)| d.value).collect();
         if values.is_empty() {
             return Ok(None);
         }
@@ -173,9 +156,7 @@ impl Store for MemoryStore {
         }))
     }
 
-    async fn metric_time_range(
-        &self,
-    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+    async fn metric_time_range(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
         let inner = self.lock();
         let first = inner
             .metrics
@@ -194,10 +175,7 @@ impl Store for MemoryStore {
 
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogDoc>, StoreError> {
         let inner = self.lock();
-        Ok(matching_logs(&inner, query)
-            .take(query.limit)
-            .cloned()
-            .collect())
+        Ok(matching_logs(&inner, query).take(query.limit).cloned().collect())
     }
 
     async fn count_logs(&self, query: &LogQuery) -> Result<u64, StoreError> {
@@ -205,11 +183,7 @@ impl Store for MemoryStore {
         Ok(matching_logs(&inner, query).count() as u64)
     }
 
-    async fn error_codes(
-        &self,
-        service: &str,
-        window: TimeWindow,
-    ) -> Result<Vec<ErrorCodeCount>, StoreError> {
+    async fn error_codes(&self, service: &str, window: TimeWindow) -> Result<Vec<ErrorCodeCount>, StoreError> {
         let inner = self.lock();
         let range = millis_range(window);
         let mut codes: HashMap<&str, ErrorCodeCount> = HashMap::new();
@@ -242,31 +216,18 @@ impl Store for MemoryStore {
             .incidents
             .values()
             .filter(|d| query.service.as_deref().is_none_or(|s| d.service == s))
-            .filter(|d| {
-                query
-                    .anomaly_type
-                    .as_deref()
-                    .is_none_or(|t| d.anomaly_type == t)
-            })
+            .filter(|d| query.anomaly_type.as_deref().is_none_or(|t| d.anomaly_type == t))
             .cloned()
             .collect();
         out.sort_by_key(|d| std::cmp::Reverse(d.timestamp));
-        out.truncate(if query.limit == 0 {
-            usize::MAX
-        } else {
-            query.limit
-        });
+        out.truncate(if query.limit == 0 { usize::MAX } else { query.limit });
         Ok(out)
     }
 
     async fn decisions(&self, limit: usize) -> Result<Vec<DecisionDoc>, StoreError> {
         let inner = self.lock();
         let mut out: Vec<DecisionDoc> = inner.decisions.values().cloned().collect();
-        out.sort_by(|a, b| {
-            b.timestamp
-                .cmp(&a.timestamp)
-                .then_with(|| b.agent.cmp(&a.agent))
-        });
+        out.sort_by(|a, b| b.timestamp.cmp(&a.timestamp).then_with(|| b.agent.cmp(&a.agent)));
         out.truncate(limit);
         Ok(out)
     }

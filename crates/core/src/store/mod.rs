@@ -58,7 +58,8 @@ pub struct LogQuery {
     /// This level and worse.
     pub min_level: Level,
     pub window: TimeWindow,
-    /// Only lines whose message contains one of these words (case-insensitive); empty: all.
+    /// Only lines with a word that starts with one of these (case-insensitive,
+    /// single words: "deploy" matches "Deployment"); empty: all lines.
     pub words: Vec<String>,
     /// At most this many, oldest first.
     pub limit: usize,
@@ -71,7 +72,10 @@ impl LogQuery {
             return true;
         }
         let lower = message.to_lowercase();
-        self.words.iter().any(|w| lower.contains(&w.to_lowercase()))
+        let prefixes: Vec<String> = self.words.iter().map(|w| w.to_lowercase()).collect();
+        lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|token| prefixes.iter().any(|p| token.starts_with(p.as_str())))
     }
 }
 
@@ -111,12 +115,22 @@ pub enum StoreError {
     Status { status: u16, message: String },
     #[error("unexpected answer from the store: {0}")]
     Malformed(String),
-    #[error("{failed} of {total} documents were not written; first: {first}")]
-    PartialWrite {
-        failed: usize,
-        total: usize,
-        first: String,
-    },
+    #[error(
+        "{} of {total} documents were not written; first: {}",
+        failures.len(),
+        failures.first().map(|f| f.to_string()).unwrap_or_default()
+    )]
+    PartialWrite { total: usize, failures: Vec<DocFailure> },
+}
+
+/// One document a bulk write could not store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{index}/{id}: {status} {reason}")]
+pub struct DocFailure {
+    pub index: String,
+    pub id: String,
+    pub status: u16,
+    pub reason: String,
 }
 
 /// Where the agents read telemetry and write their decisions.
@@ -139,24 +153,15 @@ pub trait Store {
         window: TimeWindow,
         bucket: TimeDelta,
     ) -> Result<Vec<SeriesPoint>, StoreError>;
-    async fn metric_stats(
-        &self,
-        key: &SeriesKey,
-        window: TimeWindow,
-    ) -> Result<Option<MetricStats>, StoreError>;
+    async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError>;
     /// The earliest and latest metric timestamps (for data someone else wrote).
-    async fn metric_time_range(&self)
-        -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError>;
+    async fn metric_time_range(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError>;
 
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogDoc>, StoreError>;
     /// How many lines match (the `limit` is ignored).
     async fn count_logs(&self, query: &LogQuery) -> Result<u64, StoreError>;
     /// Error codes of the service's logs in the window, most frequent first.
-    async fn error_codes(
-        &self,
-        service: &str,
-        window: TimeWindow,
-    ) -> Result<Vec<ErrorCodeCount>, StoreError>;
+    async fn error_codes(&self, service: &str, window: TimeWindow) -> Result<Vec<ErrorCodeCount>, StoreError>;
 
     async fn incidents(&self, query: &IncidentQuery) -> Result<Vec<IncidentDoc>, StoreError>;
     /// Newest first.

@@ -60,23 +60,18 @@ pub fn serve(extra: &[&str]) -> (Running, String) {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A headless Chromium session (window `width`×`height`) and its driver.
 pub async fn browser(width: u32, height: u32) -> (Client, Running) {
     let port = free_port();
-    let driver =
-        Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver (apt-get install chromium-driver; scripts/test.sh does)");
+    let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver (apt-get install chromium-driver; scripts/test.sh does)");
     let driver = Running(driver);
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -131,4 +126,50 @@ pub async fn screenshot(client: &Client, name: &str) {
     std::fs::create_dir_all(&dir).unwrap();
     let png = client.screenshot().await.unwrap();
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Start the Elasticsearch-compatible test server (osmem-server from PyPI;
+/// scripts/test.sh installs it). Returns it and its base URL.
+pub fn osmem() -> (Running, String) {
+    let bin = Command::new("python3")
+        .args(["-c", "import osmem_server; print(osmem_server.resolve_binary())"])
+        .output()
+        .expect("python3");
+    assert!(
+        bin.status.success(),
+        "osmem-server is not installed: pip install osmem-server==0.1.6 (scripts/test.sh does)"
+    );
+    let bin = String::from_utf8(bin.stdout).unwrap().trim().to_string();
+    let mut child = Command::new(bin)
+        .args([
+            "-addr",
+            "127.0.0.1:0",
+            "-no-stdin-watch",
+            "-parent-pid",
+            &std::process::id().to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start osmem-server");
+    let stdout = child.stdout.take().unwrap();
+    // It prints one JSON line with its URL once it listens.
+    let line = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("osmem-server exited")
+        .unwrap();
+    let url = serde_json::from_str::<serde_json::Value>(&line).unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (Running(child), url)
+}
+
+/// Serve `router` on a free loopback port in this runtime; returns its base URL.
+pub async fn spawn_router(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
 }

@@ -1,0 +1,351 @@
+//! Elasticsearch as a [`Store`]: request builders and response parsers (pure
+//! functions, unit-tested), a bulk writer that loses nothing, and
+//! [`ElasticStore`] over a small [`Transport`] trait (gloo-net in the browser,
+//! reqwest natively).
+//!
+//! Reads are aggregations (`date_histogram` with avg/min/max, `extended_stats`,
+//! `terms`), so baselines over long histories are computed by Elasticsearch.
+
+mod bulk;
+pub mod query;
+
+pub use bulk::{BulkConfig, BulkProgress, BulkReport};
+
+use crate::model::{DecisionDoc, Document, IncidentDoc, Index, LogDoc, MetricDoc};
+use crate::store::*;
+use crate::time::TimeWindow;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{json, Value};
+
+/// HTTP methods the app uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+        }
+    }
+}
+
+/// One request to Elasticsearch (or the proxy), path relative to its base URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub method: Method,
+    /// Starts with `/`, may carry a query string.
+    pub path: String,
+    pub body: Option<String>,
+    /// `application/x-ndjson` instead of JSON.
+    pub ndjson: bool,
+}
+
+impl Request {
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Request {
+            method,
+            path: path.into(),
+            body: None,
+            ndjson: false,
+        }
+    }
+
+    pub fn json(method: Method, path: impl Into<String>, body: &Value) -> Self {
+        Request {
+            method,
+            path: path.into(),
+            body: Some(body.to_string()),
+            ndjson: false,
+        }
+    }
+}
+
+/// Status and body of an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+}
+
+/// How requests reach Elasticsearch. Connection failures are
+/// [`StoreError::Unreachable`]; any HTTP answer is a [`Response`].
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    async fn send(&self, request: Request) -> Result<Response, StoreError>;
+    /// Wait before a retry.
+    async fn sleep_ms(&self, ms: u64);
+}
+
+/// The app's indices, optionally prefixed (for isolated tests or several demos on one cluster).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IndexNames {
+    pub prefix: String,
+}
+
+impl IndexNames {
+    pub fn name(&self, index: Index) -> String {
+        format!("{}{}", self.prefix, index.name())
+    }
+}
+
+/// What set-up did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetupReport {
+    pub created: Vec<String>,
+    pub existing: Vec<String>,
+    pub incidents_written: u64,
+}
+
+/// [`Store`] on Elasticsearch.
+pub struct ElasticStore<T: Transport> {
+    transport: T,
+    names: IndexNames,
+    bulk: BulkConfig,
+}
+
+/// Reject an error answer with its reason.
+pub(crate) fn check(response: Response) -> Result<Value, StoreError> {
+    let parsed: Result<Value, _> = serde_json::from_str(&response.body);
+    if (200..300).contains(&response.status) {
+        return parsed.map_err(|e| StoreError::Malformed(format!("{e} in {}", snippet(&response.body))));
+    }
+    let message = parsed
+        .ok()
+        .and_then(|v| {
+            v.pointer("/error/reason")
+                .or_else(|| v.pointer("/error"))
+                .or_else(|| v.pointer("/message"))
+                .map(|r| r.as_str().map(str::to_string).unwrap_or_else(|| r.to_string()))
+        })
+        .unwrap_or_else(|| snippet(&response.body));
+    Err(StoreError::Status {
+        status: response.status,
+        message,
+    })
+}
+
+fn snippet(body: &str) -> String {
+    body.chars().take(200).collect()
+}
+
+impl<T: Transport> ElasticStore<T> {
+    pub fn new(transport: T, names: IndexNames) -> Self {
+        ElasticStore {
+            transport,
+            names,
+            bulk: BulkConfig::default(),
+        }
+    }
+
+    pub fn with_bulk_config(mut self, bulk: BulkConfig) -> Self {
+        self.bulk = bulk;
+        self
+    }
+
+    pub fn names(&self) -> &IndexNames {
+        &self.names
+    }
+
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    async fn call(&self, request: Request) -> Result<Value, StoreError> {
+        check(self.transport.send(request).await?)
+    }
+
+    async fn search(&self, index: Index, body: Value) -> Result<Value, StoreError> {
+        self.call(Request::json(
+            Method::Post,
+            format!("/{}/_search", self.names.name(index)),
+            &body,
+        ))
+        .await
+    }
+
+    /// Create missing indices with explicit mappings and write the seeded
+    /// incidents (deterministic ids): running it twice changes nothing.
+    pub async fn setup(&self, anchor: DateTime<Utc>) -> Result<SetupReport, StoreError> {
+        let mut report = SetupReport::default();
+        for index in Index::ALL {
+            let name = self.names.name(index);
+            let exists = self
+                .transport
+                .send(Request::new(Method::Head, format!("/{name}")))
+                .await?;
+            match exists.status {
+                200 => report.existing.push(name),
+                404 => {
+                    let created = self
+                        .transport
+                        .send(Request::json(Method::Put, format!("/{name}"), &query::mappings(index)))
+                        .await?;
+                    // Another client may have created it meanwhile: that is fine.
+                    if created.status == 400 && created.body.contains("already_exists") {
+                        report.existing.push(name);
+                    } else {
+                        check(created)?;
+                        report.created.push(name);
+                    }
+                }
+                status => {
+                    return Err(StoreError::Status {
+                        status,
+                        message: format!("checking index {name}"),
+                    })
+                }
+            }
+        }
+        report.incidents_written = self.write_incidents(&crate::sim::seeded_incidents(anchor)).await?;
+        Ok(report)
+    }
+
+    /// Bulk-write documents of one index, reporting progress.
+    pub async fn bulk<D: Document>(
+        &self,
+        docs: &[D],
+        progress: &mut dyn FnMut(BulkProgress),
+    ) -> Result<BulkReport, StoreError> {
+        bulk::write(&self.transport, &self.names.name(D::INDEX), docs, &self.bulk, progress).await
+    }
+
+    async fn count(&self, index: Index) -> Result<u64, StoreError> {
+        let v = self
+            .call(Request::new(Method::Get, format!("/{}/_count", self.names.name(index))))
+            .await?;
+        v["count"]
+            .as_u64()
+            .ok_or_else(|| StoreError::Malformed("no count".into()))
+    }
+}
+
+fn hits<D: serde::de::DeserializeOwned>(v: &Value) -> Result<Vec<D>, StoreError> {
+    v.pointer("/hits/hits")
+        .and_then(Value::as_array)
+        .ok_or_else(|| StoreError::Malformed("no hits".into()))?
+        .iter()
+        .map(|h| serde_json::from_value(h["_source"].clone()).map_err(|e| StoreError::Malformed(e.to_string())))
+        .collect()
+}
+
+impl<T: Transport> Store for ElasticStore<T> {
+    async fn write_metrics(&self, docs: &[MetricDoc]) -> Result<u64, StoreError> {
+        Ok(self.bulk(docs, &mut |_| {}).await?.written)
+    }
+
+    async fn write_logs(&self, docs: &[LogDoc]) -> Result<u64, StoreError> {
+        Ok(self.bulk(docs, &mut |_| {}).await?.written)
+    }
+
+    async fn write_incidents(&self, docs: &[IncidentDoc]) -> Result<u64, StoreError> {
+        Ok(self.bulk(docs, &mut |_| {}).await?.written)
+    }
+
+    async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError> {
+        let path = format!(
+            "/{}/_doc/{}?refresh=wait_for",
+            self.names.name(Index::Decisions),
+            doc.doc_id()
+        );
+        let body = serde_json::to_value(doc).map_err(|e| StoreError::Malformed(e.to_string()))?;
+        self.call(Request::json(Method::Put, path, &body)).await.map(|_| ())
+    }
+
+    async fn series_keys(&self, window: TimeWindow) -> Result<Vec<SeriesKey>, StoreError> {
+        let v = self.search(Index::Metrics, query::series_keys(window)).await?;
+        query::parse_series_keys(&v)
+    }
+
+    async fn metric_series(
+        &self,
+        key: &SeriesKey,
+        window: TimeWindow,
+        bucket: TimeDelta,
+    ) -> Result<Vec<SeriesPoint>, StoreError> {
+        let v = self
+            .search(Index::Metrics, query::metric_series(key, window, bucket))
+            .await?;
+        query::parse_series(&v)
+    }
+
+    async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError> {
+        let v = self.search(Index::Metrics, query::metric_stats(key, window)).await?;
+        query::parse_stats(&v)
+    }
+
+    async fn metric_time_range(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+        let v = self.search(Index::Metrics, query::time_range()).await?;
+        query::parse_time_range(&v)
+    }
+
+    async fn logs(&self, q: &LogQuery) -> Result<Vec<LogDoc>, StoreError> {
+        let v = self.search(Index::Logs, query::logs(q)).await?;
+        hits(&v)
+    }
+
+    async fn count_logs(&self, q: &LogQuery) -> Result<u64, StoreError> {
+        let body = json!({ "query": query::log_filter(q) });
+        let v = self
+            .call(Request::json(
+                Method::Post,
+                format!("/{}/_count", self.names.name(Index::Logs)),
+                &body,
+            ))
+            .await?;
+        v["count"]
+            .as_u64()
+            .ok_or_else(|| StoreError::Malformed("no count".into()))
+    }
+
+    async fn error_codes(&self, service: &str, window: TimeWindow) -> Result<Vec<ErrorCodeCount>, StoreError> {
+        let v = self.search(Index::Logs, query::error_codes(service, window)).await?;
+        query::parse_error_codes(&v)
+    }
+
+    async fn incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentDoc>, StoreError> {
+        let v = self.search(Index::Incidents, query::incidents(q)).await?;
+        hits(&v)
+    }
+
+    async fn decisions(&self, limit: usize) -> Result<Vec<DecisionDoc>, StoreError> {
+        let body = json!({
+            "size": limit.min(query::MAX_HITS),
+            "sort": [{ "@timestamp": "desc" }, { "agent": "desc" }],
+        });
+        let v = self.search(Index::Decisions, body).await?;
+        hits(&v)
+    }
+
+    async fn counts(&self) -> Result<IndexCounts, StoreError> {
+        Ok(IndexCounts {
+            metrics: self.count(Index::Metrics).await?,
+            logs: self.count(Index::Logs).await?,
+            incidents: self.count(Index::Incidents).await?,
+            decisions: self.count(Index::Decisions).await?,
+        })
+    }
+
+    async fn clear_telemetry(&self) -> Result<(), StoreError> {
+        for index in [Index::Metrics, Index::Logs] {
+            let path = format!(
+                "/{}/_delete_by_query?refresh=true&conflicts=proceed",
+                self.names.name(index)
+            );
+            self.call(Request::json(
+                Method::Post,
+                path,
+                &json!({ "query": { "match_all": {} } }),
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+}
