@@ -23,7 +23,11 @@ async fn get(config: &ServeConfig, path: &str, gzip: bool) -> (StatusCode, axum:
     if gzip {
         request = request.header(header::ACCEPT_ENCODING, "gzip");
     }
-    let response = app(config).oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let response = app(config)
+        .unwrap()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
@@ -35,6 +39,7 @@ async fn serves_index_wasm_with_its_mime_type_and_spa_routes() {
     let dir = dist();
     let config = ServeConfig {
         dist: dir.path().to_path_buf(),
+        ..Default::default()
     };
     let (status, headers, body) = get(&config, "/", false).await;
     assert_eq!(status, StatusCode::OK);
@@ -60,6 +65,7 @@ async fn compresses_text_assets_for_clients_that_accept_gzip() {
     let dir = dist();
     let config = ServeConfig {
         dist: dir.path().to_path_buf(),
+        ..Default::default()
     };
     let (status, headers, body) = get(&config, "/app.js", true).await;
     assert_eq!(status, StatusCode::OK);
@@ -73,6 +79,7 @@ fn refuses_to_start_without_a_build_and_says_how_to_fix_it() {
     let dir = tempfile::tempdir().unwrap();
     let err = ServeConfig {
         dist: dir.path().to_path_buf(),
+        ..Default::default()
     }
     .check()
     .unwrap_err();

@@ -281,7 +281,7 @@ impl<T: Transport> Store for ElasticStore<T> {
         query::parse_stats(&v)
     }
 
-    async fn metric_time_range(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+    async fn metric_time_range(&self) -> Result<Option<DataSpan>, StoreError> {
         let v = self.search(Index::Metrics, query::time_range()).await?;
         query::parse_time_range(&v)
     }

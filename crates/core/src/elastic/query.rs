@@ -176,7 +176,7 @@ pub fn time_range() -> Value {
     })
 }
 
-pub fn parse_time_range(v: &Value) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+pub fn parse_time_range(v: &Value) -> Result<Option<DataSpan>, StoreError> {
     Ok(millis(&v["aggregations"]["first"]["value"]).zip(millis(&v["aggregations"]["last"]["value"])))
 }
 

@@ -156,7 +156,7 @@ impl Store for MemoryStore {
         }))
     }
 
-    async fn metric_time_range(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+    async fn metric_time_range(&self) -> Result<Option<DataSpan>, StoreError> {
         let inner = self.lock();
         let first = inner
             .metrics

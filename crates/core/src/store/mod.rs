@@ -13,6 +13,9 @@ use crate::time::TimeWindow;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The earliest and latest timestamp of some data (both included).
+pub type DataSpan = (DateTime<Utc>, DateTime<Utc>);
+
 /// One metric of one service.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SeriesKey {
@@ -155,7 +158,7 @@ pub trait Store {
     ) -> Result<Vec<SeriesPoint>, StoreError>;
     async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError>;
     /// The earliest and latest metric timestamps (for data someone else wrote).
-    async fn metric_time_range(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError>;
+    async fn metric_time_range(&self) -> Result<Option<DataSpan>, StoreError>;
 
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogDoc>, StoreError>;
     /// How many lines match (the `limit` is ignored).

@@ -1,0 +1,381 @@
+//! One store contract, two stores: MemoryStore and ElasticStore through our
+//! proxy to a real Elasticsearch-compatible server (osmem-server). The agents
+//! must reach the same conclusions on both. Plus the bulk writer under 429s
+//! and with a malformed document.
+
+mod support;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use quantumstate_core::agents::{AgentConfig, IncidentReport, Pipeline};
+use quantumstate_core::elastic::{BulkConfig, ElasticStore, IndexNames};
+use quantumstate_core::sim::{self, Scenario, SimConfig};
+use quantumstate_core::store::{IncidentQuery, LogQuery, SeriesKey};
+use quantumstate_core::{Document, Index, Level, MemoryStore, Store, StoreError, TimeWindow};
+use quantumstate_server::proxy::ProxyConfig;
+use quantumstate_server::serve::{app, ServeConfig};
+use quantumstate_server::transport::{Credentials, HttpTransport};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn anchor() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 13, 15, 0, 0).unwrap()
+}
+
+/// A proxy (prefix-isolated) in front of `es_url`; returns the store that talks to it.
+async fn elastic_via_proxy(es_url: &str, prefix: &str) -> ElasticStore<HttpTransport> {
+    let dir = tempfile::tempdir().unwrap().keep();
+    std::fs::write(dir.join("index.html"), "<!DOCTYPE html>").unwrap();
+    let proxy = ProxyConfig {
+        es_url: Some(es_url.into()),
+        index_prefix: prefix.into(),
+        ..Default::default()
+    };
+    let base = support::spawn_router(app(&ServeConfig { dist: dir, proxy }).unwrap()).await;
+    let transport = HttpTransport::new(&format!("{base}/es"), Credentials::default(), Duration::from_secs(30)).unwrap();
+    ElasticStore::new(transport, IndexNames { prefix: prefix.into() })
+}
+
+async fn load<S: Store>(store: &S, config: &SimConfig) -> sim::Dataset {
+    let data = sim::generate(config);
+    store.clear_telemetry().await.unwrap();
+    assert_eq!(
+        store.write_metrics(&data.metrics).await.unwrap(),
+        data.metrics.len() as u64
+    );
+    assert_eq!(store.write_logs(&data.logs).await.unwrap(), data.logs.len() as u64);
+    store
+        .write_incidents(&sim::seeded_incidents(config.anchor))
+        .await
+        .unwrap();
+    data
+}
+
+/// What the agents concluded, without incidental numbers.
+fn conclusions(r: &IncidentReport) -> String {
+    let d = r.scan.detection.as_ref();
+    let inv = r.investigation.as_ref();
+    format!(
+        "{:?} | {:?} {:?} | {:?} | {:?} | {:?} | {:?}",
+        r.status,
+        d.map(|d| &d.service),
+        d.map(|d| d.anomaly_type),
+        inv.map(|i| &i.root_cause),
+        inv.and_then(|i| i.similar.first())
+            .map(|s| (&s.incident.service, &s.incident.anomaly_type)),
+        r.plan.as_ref().map(|p| (p.action, p.target_version.clone())),
+        r.decisions.iter().map(|d| d.agent).collect::<Vec<_>>(),
+    )
+}
+
+#[tokio::test]
+async fn both_stores_answer_the_contract_alike_and_the_agents_agree() {
+    let (_es, es_url) = support::osmem();
+    for scenario in Scenario::ALL {
+        // Each scenario in its own indices, as the memory store is fresh each time.
+        let elastic = elastic_via_proxy(&es_url, &format!("contract-{scenario}-")).await;
+        assert_eq!(elastic.setup(anchor()).await.unwrap().created.len(), 4);
+        let memory = MemoryStore::new();
+        let config = SimConfig::new(scenario, 21, anchor());
+        let data = load(&memory, &config).await;
+        load(&elastic, &config).await;
+
+        // Counts match what was generated: nothing lost, nothing duplicated.
+        let (m, e) = (memory.counts().await.unwrap(), elastic.counts().await.unwrap());
+        assert_eq!(
+            (e.metrics, e.logs),
+            (data.metrics.len() as u64, data.logs.len() as u64),
+            "{scenario}"
+        );
+        assert_eq!(
+            (m.metrics, m.logs, m.incidents),
+            (e.metrics, e.logs, e.incidents),
+            "{scenario}"
+        );
+
+        let window = data.truth.timeline.window();
+        let keys = memory.series_keys(window).await.unwrap();
+        assert_eq!(keys, elastic.series_keys(window).await.unwrap());
+        let key = SeriesKey::new("auth-service", "error_rate");
+        let (ms, es) = (
+            memory
+                .metric_series(&key, window, TimeDelta::seconds(60))
+                .await
+                .unwrap(),
+            elastic
+                .metric_series(&key, window, TimeDelta::seconds(60))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(ms.len(), es.len());
+        for (a, b) in ms.iter().zip(&es) {
+            assert_eq!((a.at, a.count), (b.at, b.count));
+            assert!(
+                (a.avg - b.avg).abs() < 1e-3 && (a.max - b.max).abs() < 1e-3,
+                "{a:?} vs {b:?}"
+            );
+        }
+        let (a, b) = (
+            memory.metric_stats(&key, window).await.unwrap().unwrap(),
+            elastic.metric_stats(&key, window).await.unwrap().unwrap(),
+        );
+        assert_eq!(a.count, b.count);
+        assert!((a.mean - b.mean).abs() < 1e-3 && (a.std_dev - b.std_dev).abs() < 1e-3);
+        assert_eq!(
+            memory.metric_time_range().await.unwrap(),
+            elastic.metric_time_range().await.unwrap()
+        );
+
+        let service = data
+            .truth
+            .service
+            .map(|s| s.as_str().to_string())
+            .unwrap_or("payment-service".into());
+        for (min_level, words) in [
+            (Level::Warn, vec![]),
+            (Level::Info, vec!["deploy".to_string()]),
+            (Level::Error, vec![]),
+        ] {
+            let q = LogQuery {
+                service: Some(service.clone()),
+                min_level,
+                window,
+                words,
+                limit: 5_000,
+            };
+            let (a, b) = (memory.logs(&q).await.unwrap(), elastic.logs(&q).await.unwrap());
+            let ids = |v: &[quantumstate_core::LogDoc]| {
+                v.iter().map(|l| l.doc_id()).collect::<std::collections::BTreeSet<_>>()
+            };
+            assert_eq!(ids(&a), ids(&b), "{scenario} {min_level:?}");
+            assert_eq!(
+                memory.count_logs(&q).await.unwrap(),
+                elastic.count_logs(&q).await.unwrap()
+            );
+        }
+        assert_eq!(
+            memory.error_codes(&service, window).await.unwrap(),
+            elastic.error_codes(&service, window).await.unwrap()
+        );
+        let q = IncidentQuery {
+            service: None,
+            anomaly_type: Some("memory_leak_progressive".into()),
+            limit: 10,
+        };
+        assert_eq!(
+            memory.incidents(&q).await.unwrap(),
+            elastic.incidents(&q).await.unwrap()
+        );
+
+        // The agents reach the same conclusions on both stores.
+        let on_memory = Pipeline::new(&memory, AgentConfig::default())
+            .run(data.truth.timeline.end)
+            .await
+            .unwrap();
+        let on_elastic = Pipeline::new(&elastic, AgentConfig::default())
+            .run(data.truth.timeline.end)
+            .await
+            .unwrap();
+        assert_eq!(conclusions(&on_memory), conclusions(&on_elastic), "{scenario}");
+        let trail = elastic.decisions(4).await.unwrap();
+        assert_eq!(
+            trail.first().map(|d| d.decision.clone()),
+            on_elastic.decisions.last().map(|d| d.decision.clone())
+        );
+    }
+}
+
+#[tokio::test]
+async fn setup_twice_changes_nothing_and_never_deletes_history() {
+    let (_es, es_url) = support::osmem();
+    let store = elastic_via_proxy(&es_url, "setup-").await;
+    let first = store.setup(anchor()).await.unwrap();
+    assert_eq!((first.created.len(), first.incidents_written), (4, 4));
+    let config = SimConfig::new(Scenario::MemoryLeak, 1, anchor());
+    let data = load(&store, &config).await;
+    Pipeline::new(&store, AgentConfig::default())
+        .run(data.truth.timeline.end)
+        .await
+        .unwrap();
+    let before = store.counts().await.unwrap();
+    assert_eq!(before.incidents, 5, "4 seeded + 1 resolved");
+    // Later, again: indices exist, seeded incidents overwrite themselves.
+    let again = store.setup(anchor() + TimeDelta::days(1)).await.unwrap();
+    assert_eq!((again.created.len(), again.existing.len()), (0, 4));
+    assert_eq!(store.counts().await.unwrap(), before);
+    // The reset clears telemetry only.
+    store.clear_telemetry().await.unwrap();
+    let after = store.counts().await.unwrap();
+    assert_eq!(
+        (after.metrics, after.logs, after.incidents, after.decisions),
+        (0, 0, 5, before.decisions)
+    );
+}
+
+/// A malformed document: the writer names exactly it, and writes the others.
+#[derive(serde::Serialize)]
+struct Raw(serde_json::Value);
+
+impl Document for Raw {
+    const INDEX: Index = Index::Metrics;
+    fn doc_id(&self) -> String {
+        self.0["id"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_with_one_malformed_document_reports_exactly_that_document() {
+    let (_es, es_url) = support::osmem();
+    let store = elastic_via_proxy(&es_url, "bad-").await;
+    store.setup(anchor()).await.unwrap();
+    let mut docs: Vec<Raw> = (0..50)
+        .map(|i| {
+            Raw(
+                serde_json::json!({ "id": format!("ok-{i}"), "@timestamp": "2026-02-13T14:00:00Z", "service": "s",
+                "region": "r", "metric_type": "m", "value": i, "unit": "u" }),
+            )
+        })
+        .collect();
+    docs[17] = Raw(serde_json::json!({ "id": "broken", "@timestamp": "yesterday-ish", "service": "s", "value": 1 }));
+    let err = store.bulk(&docs, &mut |_| {}).await.unwrap_err();
+    let StoreError::PartialWrite { total, failures } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(total, 50);
+    assert_eq!(failures.len(), 1);
+    assert_eq!((failures[0].id.as_str(), failures[0].status), ("broken", 400));
+    assert!(!failures[0].reason.is_empty());
+    assert_eq!(store.counts().await.unwrap().metrics, 49);
+}
+
+/// An upstream that is overloaded for a while: the first two bulk requests get
+/// a whole-request 429, the next two get 429 for the second half of their
+/// items (the first half really goes to Elasticsearch), then it recovers.
+#[derive(Clone)]
+struct Throttle {
+    es: String,
+    client: reqwest::Client,
+    bulks: Arc<AtomicUsize>,
+}
+
+async fn throttled(State(t): State<Throttle>, request: axum::extract::Request) -> axum::response::Response {
+    let method = request.method().clone();
+    let path_query = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let body: Bytes = axum::body::to_bytes(request.into_body(), 64 << 20).await.unwrap();
+    let m = reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap();
+    let forward = |body: Bytes, kind: &str| {
+        let request = t.client.request(m.clone(), format!("{}{}", t.es, path_query));
+        if body.is_empty() {
+            request
+        } else {
+            request.header("content-type", kind).body(body)
+        }
+    };
+    if !path_query.contains("_bulk") {
+        let r = forward(body, "application/json").send().await.unwrap();
+        return (
+            StatusCode::from_u16(r.status().as_u16()).unwrap(),
+            r.bytes().await.unwrap(),
+        )
+            .into_response();
+    }
+    let n = t.bulks.fetch_add(1, Ordering::SeqCst);
+    if n < 2 {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "{\"error\":{\"reason\":\"es_rejected_execution_exception\"}}",
+        )
+            .into_response();
+    }
+    if n < 4 {
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let pairs = lines.len() / 2;
+        let keep = pairs / 2;
+        let first: String = lines[..keep * 2].iter().map(|l| format!("{l}\n")).collect();
+        let r = forward(Bytes::from(first), "application/x-ndjson")
+            .send()
+            .await
+            .unwrap();
+        let mut answer: serde_json::Value = r.json().await.unwrap();
+        let items = answer["items"].as_array_mut().unwrap();
+        for _ in keep..pairs {
+            items.push(serde_json::json!({ "index": { "status": 429, "error": { "type": "es_rejected_execution_exception", "reason": "queue full" } } }));
+        }
+        answer["errors"] = serde_json::json!(true);
+        return axum::Json(answer).into_response();
+    }
+    let r = forward(body, "application/x-ndjson").send().await.unwrap();
+    (
+        StatusCode::from_u16(r.status().as_u16()).unwrap(),
+        r.bytes().await.unwrap(),
+    )
+        .into_response()
+}
+
+#[tokio::test]
+async fn the_writer_retries_429s_and_loses_nothing() {
+    let (_es, es_url) = support::osmem();
+    let throttle = Throttle {
+        es: es_url.clone(),
+        client: reqwest::Client::new(),
+        bulks: Arc::new(AtomicUsize::new(0)),
+    };
+    let upstream = support::spawn_router(axum::Router::new().fallback(throttled).with_state(throttle.clone())).await;
+    let store = elastic_via_proxy(&upstream, "throttle-")
+        .await
+        .with_bulk_config(BulkConfig {
+            max_docs: 3_000,
+            base_backoff_ms: 5,
+            max_backoff_ms: 50,
+            ..BulkConfig::default()
+        });
+    // Set-up's own bulk (the seeded incidents) already meets the overload and gets through.
+    assert_eq!(store.setup(anchor()).await.unwrap().incidents_written, 4);
+    assert_eq!(store.counts().await.unwrap().incidents, 4);
+    throttle.bulks.store(0, Ordering::SeqCst);
+    let data = sim::generate(&SimConfig::new(Scenario::ErrorSpike, 3, anchor()));
+    let mut seen = Vec::new();
+    let report = store.bulk(&data.metrics, &mut |p| seen.push(p)).await.unwrap();
+    assert_eq!(report.written, data.metrics.len() as u64);
+    assert!(report.retries >= 3, "{report:?}");
+    assert!(throttle.bulks.load(Ordering::SeqCst) >= 5);
+    assert_eq!(store.counts().await.unwrap().metrics, data.metrics.len() as u64);
+    assert_eq!(
+        seen.last().map(|p| (p.written, p.total)),
+        Some((data.metrics.len(), data.metrics.len()))
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0].written <= w[1].written),
+        "progress only grows"
+    );
+}
+
+#[tokio::test]
+async fn a_store_behind_a_dead_proxy_fails_with_a_clear_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let transport = HttpTransport::new(
+        &format!("http://127.0.0.1:{port}/es"),
+        Credentials::default(),
+        Duration::from_secs(2),
+    )
+    .unwrap();
+    let store = ElasticStore::new(transport, IndexNames::default());
+    let err = store.counts().await.unwrap_err();
+    assert!(matches!(err, StoreError::Unreachable(_)), "{err:?}");
+    assert!(err.to_string().contains("cannot reach"), "{err}");
+    let window = TimeWindow::new(anchor() - TimeDelta::hours(1), anchor());
+    assert!(store.series_keys(window).await.is_err());
+}
