@@ -15,12 +15,15 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p quantumstate-app --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 build_app
+say "building the app for a sub-path (/quantumstate/), as a static host would serve it"
+trunk build --release --public-url /quantumstate/ --dist "$ROOT/dist-subpath"
 
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 
 say "native tests (core, server, end-to-end in headless Chromium)"
-export QS_DIST="$ROOT/dist"
+export QS_DIST="$ROOT/dist" QS_DIST_SUBPATH="$ROOT/dist-subpath"
+mkdir -p "$ROOT/target/screenshots"
 cargo test --workspace -- --include-ignored 2>&1 | tee -a "$LOG"
 
 say "in-browser tests (wasm-bindgen-test in headless Chromium)"

@@ -1,14 +1,14 @@
 //! The QuantumState browser app (Leptos, client-side rendered, built with Trunk).
 //!
-//! Views only render and dispatch; the data work lives in [`api`] over
-//! `quantumstate-core`, and chart drawing in [`charts`].
+//! Views only render and dispatch; the app's state and actions are in
+//! [`controller`], data access over `quantumstate-core` in [`api`], chart
+//! drawing in [`charts`].
 #![cfg(target_arch = "wasm32")]
 
 pub mod api;
 pub mod charts;
-mod views;
-
-use leptos::prelude::*;
+pub mod controller;
+pub mod views;
 
 /// Mount the app on `<body>` and mark the moment it is usable.
 pub fn start() {
@@ -18,10 +18,4 @@ pub fn start() {
         // Read by the benchmarks: navigation start → first screen usable.
         let _ = perf.mark("app-interactive");
     }
-}
-
-/// Shared app state, provided as context.
-#[derive(Clone, Copy)]
-pub struct AppState {
-    pub store: StoredValue<std::rc::Rc<quantumstate_core::MemoryStore>, LocalStorage>,
 }

@@ -1,29 +1,54 @@
+use crate::controller::Controller;
 use leptos::prelude::*;
-use quantumstate_core::Scenario;
+use quantumstate_core::{Scenario, Service};
 
-/// One button per scenario; disabled while a run is in progress.
+/// Scenario buttons, knobs, run all, reset, and progress.
 #[component]
-pub fn ScenarioButtons(
-    /// The scenario being generated, if any.
-    running: RwSignal<Option<Scenario>>,
-    /// Called with the clicked scenario.
-    on_run: impl Fn(Scenario) + Copy + 'static,
-) -> impl IntoView {
+pub fn ScenarioPanel() -> impl IntoView {
+    let c = expect_context::<Controller>();
+    let k = c.knobs;
     view! {
-        <section class="scenarios" aria-label="Scenarios">
-            {Scenario::ALL.into_iter().map(|s| view! {
-                <button
-                    class="scenario"
-                    data-scenario=s.name()
-                    title=s.blurb()
-                    aria-label=format!("Run scenario: {}", s.title())
-                    disabled=move || running.get().is_some()
-                    on:click=move |_| on_run(s)
-                >
-                    <span class="title">{s.title()}</span>
-                    <span class="blurb">{s.blurb()}</span>
-                </button>
-            }).collect_view()}
+        <section class="panel scenarios-panel" aria-label="Scenarios">
+            <h2>"Inject a failure"</h2>
+            <div class="scenarios">
+                {Scenario::ALL.into_iter().map(|s| view! {
+                    <button
+                        class="scenario"
+                        data-scenario=s.name()
+                        aria-label=format!("Run scenario: {}", s.title())
+                        disabled=move || c.busy.get().is_some()
+                        on:click=move |_| c.run_now(s)
+                    >
+                        <span class="title">{s.title()}</span>
+                        <span class="blurb">{s.blurb()}</span>
+                    </button>
+                }).collect_view()}
+            </div>
+            <div class="knobs">
+                <label>"Seed "<input type="number" min="0" prop:value=move || k.seed.get().to_string()
+                    on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { k.seed.set(v) } } /></label>
+                <label>"Intensity "<input type="range" min="0.5" max="2" step="0.1" prop:value=move || k.intensity.get().to_string()
+                    on:input=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { k.intensity.set(v) } } />
+                    <output>{move || format!("{:.1}×", k.intensity.get())}</output></label>
+                <label>"Target "<select on:change=move |ev| k.target.set(Service::parse(&event_target_value(&ev)))>
+                    <option value="" selected=move || k.target.get().is_none()>"scenario default"</option>
+                    {Service::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=move || k.target.get() == Some(s)>{s.as_str()}</option> }).collect_view()}
+                </select></label>
+                <label>"Auto-fix threshold "<input id="threshold" type="number" min="0" max="1" step="0.05" prop:value=move || k.threshold.get().to_string()
+                    on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { k.threshold.set(v.clamp(0.0, 1.0)) } } /></label>
+                <button id="run-all" disabled=move || c.busy.get().is_some() on:click=move |_| c.run_all()>"Run all in sequence"</button>
+                <button id="reset" class="ghost" disabled=move || c.busy.get().is_some() on:click=move |_| c.reset()
+                    title="Clears metrics and logs; incident history and the audit trail stay">"Reset telemetry"</button>
+            </div>
+            {move || c.busy.get().map(|b| view! {
+                <div class="busy" role="status" aria-live="polite">
+                    <span>{b}</span>
+                    {move || c.progress.get().map(|(done, total)| view! {
+                        <progress max=total.to_string() value=done.to_string()></progress>
+                        <span>{format!("{done}/{total} documents")}</span>
+                    })}
+                </div>
+            })}
         </section>
     }
 }

@@ -31,6 +31,7 @@ pub mod elastic;
 pub mod eval;
 pub mod ingest;
 pub mod model;
+pub mod share;
 pub mod sim;
 pub mod store;
 pub mod time;

@@ -3,53 +3,236 @@
 
 mod support;
 
-use fantoccini::Locator;
+use fantoccini::{Client, Locator};
 use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn wait(client: &Client, css: &str) -> fantoccini::elements::Element {
+    match client.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+        Ok(e) => e,
+        Err(e) => {
+            // Leave a picture of what the page showed instead.
+            support::screenshot(client, "failure").await;
+            let verdict = client.find(Locator::Css("#verdict")).await.ok();
+            let shown = match verdict {
+                Some(v) => v.attr("class").await.ok().flatten().unwrap_or_default(),
+                None => String::new(),
+            };
+            panic!(
+                "{css}: {e}; verdict shown: {shown:?}; decisions: {:?}",
+                decisions(client).await
+            )
+        }
+    }
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+async fn click_scenario(client: &Client, name: &str) {
+    wait(client, &format!("button[data-scenario='{name}']:not([disabled])"))
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Decisions of the current run, agent: text (the timeline's cards).
+async fn decisions(client: &Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for agent in ["cassandra", "archaeologist", "surgeon", "guardian"] {
+        if let Ok(e) = client
+            .find(Locator::Css(&format!("[data-agent='{agent}'] .decision")))
+            .await
+        {
+            out.push(format!("{agent}: {}", e.text().await.unwrap()));
+        }
+    }
+    out
+}
+
+async fn audit_rows(client: &Client) -> usize {
+    client.find_all(Locator::Css("#audit tbody tr")).await.unwrap().len()
+}
 
 #[tokio::test]
 #[ignore = "needs dist/ and chromedriver: run scripts/test.sh"]
-async fn memory_leak_click_draws_a_chart_and_shows_counts() {
+async fn every_scenario_button_runs_the_four_agents_to_the_right_end() {
     let (_server, url) = support::serve(&[]);
     let (client, _driver) = support::browser(1440, 900).await;
     client.goto(&url).await.unwrap();
-
-    let button = client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("button[data-scenario='memory-leak']"))
-        .await
-        .expect("scenario button");
-    // The healthy platform is drawn first; wait for it so the click is not swallowed.
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(".counts[data-scenario='healthy']"))
-        .await
-        .expect("initial healthy run");
-    let title = client.title().await.unwrap();
-    assert!(title.contains("QuantumState"), "{title}");
+    wait(&client, "#verdict.noincident").await;
+    support::screenshot(&client, "idle-1440x900").await;
+    assert_eq!(
+        client.title().await.unwrap(),
+        "QuantumState — incident-response flight simulator"
+    );
     assert_eq!(client.find_all(Locator::Css(".service")).await.unwrap().len(), 4);
 
-    button.click().await.unwrap();
-    let counts = client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(".counts[data-scenario='memory-leak']"))
-        .await
-        .expect("memory leak run finished");
-    let text = counts.text().await.unwrap();
-    assert!(text.contains("generated"), "{text}");
-    assert!(text.contains("4 incidents"), "{text}");
-    // The leak has pushed payment-service out of the healthy range.
-    let payment = client
-        .find(Locator::Css(".service[data-service='payment-service']"))
-        .await
-        .unwrap();
-    let class = payment.attr("class").await.unwrap().unwrap_or_default();
-    assert!(class.contains("critical"), "{class}");
+    let mut rows = audit_rows(&client).await;
+    for (scenario, verdict) in [
+        ("memory-leak", "resolved"),
+        ("deployment-rollback", "resolved"),
+        ("error-spike", "resolved"),
+        ("red-herring", "resolved"),
+        ("healthy", "noincident"),
+    ] {
+        click_scenario(&client, scenario).await;
+        wait(&client, &format!(".counts[data-scenario='{scenario}']")).await;
+        wait(&client, &format!("#verdict.{verdict}")).await;
+        let now = audit_rows(&client).await;
+        let expected = if verdict == "resolved" { 4 } else { 1 };
+        assert_eq!(now - rows, expected, "{scenario}: audit records added");
+        rows = now;
+        let d = decisions(&client).await.join("\n");
+        match scenario {
+            "memory-leak" => assert!(d.contains("Memory leak detected on payment-service"), "{d}"),
+            "deployment-rollback" => assert!(
+                d.contains("Deployment v3.5.0") && d.contains("rollback_deployment"),
+                "{d}"
+            ),
+            "error-spike" => assert!(d.contains("Redis") && d.contains("circuit_breaker"), "{d}"),
+            "red-herring" => {
+                assert!(d.contains("ruled out"), "{d}");
+                assert!(!d.contains("rollback_deployment"), "the deploy is not blamed: {d}");
+            }
+            _ => assert!(d.starts_with("cassandra: No anomaly"), "{d}"),
+        }
+        if scenario == "memory-leak" {
+            let class = client
+                .find(Locator::Css(".service[data-service='payment-service']"))
+                .await
+                .unwrap()
+                .attr("class")
+                .await
+                .unwrap()
+                .unwrap_or_default();
+            assert!(!class.is_empty());
+            for canvas in ["#metric-chart", "#decisions-chart", "#mttr-chart"] {
+                let painted = support::painted_pixels(&client, canvas).await;
+                assert!(painted > 500, "{canvas} looks blank: {painted} painted pixels");
+            }
+            support::screenshot(&client, "resolved-1440x900").await;
+        }
+    }
+    client.close().await.unwrap();
+}
 
-    let painted = support::painted_pixels(&client, "#metric-chart").await;
-    assert!(painted > 2_000, "chart looks blank: {painted} painted pixels");
-    support::screenshot(&client, "first-screen-memory-leak-1440x900").await;
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test.sh"]
+async fn below_the_threshold_the_surgeon_waits_for_approve_or_reject() {
+    let (_server, url) = support::serve(&[]);
+    for (width, height) in [(1440, 900), (390, 844)] {
+        let (client, _driver) = support::browser(width, height).await;
+        client.goto(&url).await.unwrap();
+        wait(&client, "#verdict.noincident").await;
+        let threshold = client.find(Locator::Css("#threshold")).await.unwrap();
+        threshold.clear().await.unwrap();
+        threshold.send_keys("1\u{E007}").await.unwrap(); // Enter commits the change
+        click_scenario(&client, "error-spike").await;
+        wait(&client, "#verdict.awaitingapproval").await;
+        support::screenshot(&client, &format!("awaiting-approval-{width}x{height}")).await;
+        assert!(text(&client, "[data-agent='surgeon'] .decision")
+            .await
+            .contains("waiting for human approval"));
+        assert!(
+            client
+                .find(Locator::Css("[data-agent='guardian'] .decision"))
+                .await
+                .is_err(),
+            "Guardian waits too"
+        );
+        wait(&client, "#approve").await.click().await.unwrap();
+        wait(&client, "#verdict.resolved").await;
+        assert!(text(&client, "[data-agent='surgeon'] .decision")
+            .await
+            .contains("after human approval"));
+        if width == 390 {
+            support::screenshot(&client, "resolved-390x844").await;
+        }
+
+        click_scenario(&client, "deployment-rollback").await;
+        wait(&client, "#verdict.awaitingapproval").await;
+        wait(&client, "#reject").await.click().await.unwrap();
+        wait(&client, "#verdict.escalated").await;
+        assert!(text(&client, "[data-agent='guardian'] .decision")
+            .await
+            .starts_with("ESCALATE"));
+        client.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test.sh"]
+async fn a_share_link_replays_the_same_decisions_and_a_tampered_one_explains_itself() {
+    let (_server, url) = support::serve(&[]);
+    let (first, _d1) = support::browser(1440, 900).await;
+    first.goto(&url).await.unwrap();
+    wait(&first, "#verdict.noincident").await;
+    click_scenario(&first, "memory-leak").await;
+    // Screenshot while the agents work (the busy line is up).
+    if let Ok(busy) = first
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css(".busy"))
+        .await
+    {
+        let _ = busy;
+        support::screenshot(&first, "running-1440x900").await;
+    }
+    wait(&first, "#verdict.resolved").await;
+    let original = decisions(&first).await;
+    let link = wait(&first, "#share-url").await.prop("value").await.unwrap().unwrap();
+    assert!(link.contains("s=memory-leak") && link.contains("anchor="), "{link}");
+    assert!(!link.contains("es=") && !link.contains("password"), "{link}");
+    first.close().await.unwrap();
+
+    // A fresh browser session: same decisions, word for word.
+    let (second, _d2) = support::browser(390, 844).await;
+    second.goto(&link).await.unwrap();
+    wait(&second, "#verdict.resolved").await;
+    assert_eq!(decisions(&second).await, original);
+    assert!(text(&second, ".notice").await.contains("Replaying a shared demo"));
+
+    // Tampered: a clear message and the default demo.
+    let tampered = link.replace("s=memory-leak", "s=meltdown");
+    second.goto(&tampered).await.unwrap();
+    wait(&second, "#verdict.noincident").await;
+    let notice = text(&second, ".notice").await;
+    assert!(
+        notice.contains("cannot be replayed") && notice.contains("meltdown"),
+        "{notice}"
+    );
+    support::screenshot(&second, "idle-390x844").await;
+    second.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs dist-subpath/ (trunk build --public-url /quantumstate/) and chromedriver: run scripts/test.sh"]
+async fn the_build_works_under_a_sub_path_on_a_plain_static_host() {
+    let dist = std::env::var("QS_DIST_SUBPATH")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dist-subpath"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "build it: trunk build --release --public-url /quantumstate/ --dist dist-subpath"
+    );
+    // Any static host: plain files under /quantumstate/, nothing else.
+    let router = axum::Router::new().nest_service("/quantumstate", tower_http::services::ServeDir::new(&dist));
+    let base = support::spawn_router(router).await;
+    let (client, _driver) = support::browser(1440, 900).await;
+    client.goto(&format!("{base}/quantumstate/")).await.unwrap();
+    wait(&client, "#verdict.noincident").await;
+    click_scenario(&client, "error-spike").await;
+    wait(&client, "#verdict.resolved").await;
+    let link = wait(&client, "#share-url").await.prop("value").await.unwrap().unwrap();
+    assert!(
+        link.starts_with(&format!("{base}/quantumstate/?s=error-spike")),
+        "{link}"
+    );
+    client.goto(&link).await.unwrap();
+    wait(&client, "#verdict.resolved").await;
     client.close().await.unwrap();
 }

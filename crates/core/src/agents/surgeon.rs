@@ -120,6 +120,9 @@ pub fn plan(config: &AgentConfig, detection: &Detection, investigation: &Investi
     });
     let past_used_same = similar.is_some_and(|s| {
         let a = s.incident.actions_taken.to_lowercase();
+        if a.contains(action.as_str()) {
+            return true;
+        }
         match action {
             RunbookAction::RollbackDeployment => a.contains("roll"),
             RunbookAction::RestartService => a.contains("restart"),

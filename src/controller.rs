@@ -1,0 +1,523 @@
+//! The app's state and the actions the views dispatch: load a scenario, run
+//! the agents step by step (timing each), wait for approval, refresh the
+//! panels, switch stores, share. Signals in, signals out; no markup here.
+
+use crate::api::{self, AppStore, ChartData, RunState, ServiceHealth, Tally};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use quantumstate_core::agents::surgeon::Approval;
+use quantumstate_core::agents::{AgentConfig, Pipeline, ReportStatus};
+use quantumstate_core::share::ShareLink;
+use quantumstate_core::store::{IncidentQuery, IndexCounts};
+use quantumstate_core::{DecisionDoc, IncidentDoc, Scenario, Service, Store};
+
+/// Runs are at least this far apart in simulated time: longer than one
+/// incident's story (onset to Guardian's verdict), so records never collide
+/// and the audit trail stays in order.
+pub const SEQUENCE_STEP_MINUTES: i64 = 30;
+/// Seed used when the user has not chosen one.
+pub const DEFAULT_SEED: u64 = 42;
+const STORAGE_MODE: &str = "quantumstate.mode";
+const STORAGE_PROXY: &str = "quantumstate.proxy";
+const STORAGE_THEME: &str = "quantumstate.theme";
+
+/// The knobs of the next run.
+#[derive(Clone, Copy)]
+pub struct Knobs {
+    pub seed: RwSignal<u64>,
+    pub intensity: RwSignal<f64>,
+    pub target: RwSignal<Option<Service>>,
+    pub threshold: RwSignal<f64>,
+}
+
+/// Everything the views read, and the actions they call.
+#[derive(Clone, Copy)]
+pub struct Controller {
+    store: StoredValue<AppStore, LocalStorage>,
+    pub mode: RwSignal<&'static str>,
+    pub proxy_url: RwSignal<String>,
+    pub run: RwSignal<RunState>,
+    /// What is happening now, for the progress line.
+    pub busy: RwSignal<Option<String>>,
+    pub progress: RwSignal<Option<(usize, usize)>>,
+    pub error: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<String>>,
+    pub chart: RwSignal<Option<ChartData>>,
+    pub audit: RwSignal<Vec<DecisionDoc>>,
+    pub history: RwSignal<Vec<IncidentDoc>>,
+    pub health: RwSignal<Vec<ServiceHealth>>,
+    pub counts: RwSignal<Option<IndexCounts>>,
+    pub tally: RwSignal<Tally>,
+    pub knobs: Knobs,
+    /// Scenarios still to run in this sequence (after an approval pause).
+    queue: RwSignal<Vec<(Scenario, DateTime<Utc>)>>,
+    pub share: RwSignal<Option<ShareLink>>,
+    pub dark: RwSignal<bool>,
+    /// Anchor of the last scenario started: a new run starts after it.
+    last_anchor: RwSignal<Option<DateTime<Utc>>>,
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn remember(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+fn recall(key: &str) -> Option<String> {
+    storage().and_then(|s| s.get_item(key).ok().flatten())
+}
+
+/// Let the browser paint between agents.
+async fn yield_to_browser() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+impl Controller {
+    pub fn new() -> Self {
+        let prefers_dark = web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: light)").ok().flatten())
+            .map(|m| !m.matches())
+            .unwrap_or(true);
+        let dark = recall(STORAGE_THEME).map(|t| t != "light").unwrap_or(prefers_dark);
+        let proxy = recall(STORAGE_PROXY).unwrap_or_else(|| "/es".to_string());
+        let store = if recall(STORAGE_MODE).as_deref() == Some("elastic") {
+            AppStore::elastic(&proxy)
+        } else {
+            AppStore::embedded()
+        };
+        let c = Controller {
+            mode: RwSignal::new(store.label()),
+            store: StoredValue::new_local(store),
+            proxy_url: RwSignal::new(proxy),
+            run: RwSignal::new(RunState::default()),
+            busy: RwSignal::new(None),
+            progress: RwSignal::new(None),
+            error: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            chart: RwSignal::new(None),
+            audit: RwSignal::new(Vec::new()),
+            history: RwSignal::new(Vec::new()),
+            health: RwSignal::new(Vec::new()),
+            counts: RwSignal::new(None),
+            tally: RwSignal::new(Tally::default()),
+            knobs: Knobs {
+                seed: RwSignal::new(DEFAULT_SEED),
+                intensity: RwSignal::new(1.0),
+                target: RwSignal::new(None),
+                threshold: RwSignal::new(0.8),
+            },
+            queue: RwSignal::new(Vec::new()),
+            share: RwSignal::new(None),
+            dark: RwSignal::new(dark),
+            last_anchor: RwSignal::new(None),
+        };
+        c.apply_theme();
+        c
+    }
+
+    fn store(&self) -> AppStore {
+        self.store.get_value()
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.busy.get().is_some()
+    }
+
+    pub fn toggle_theme(&self) {
+        self.dark.update(|d| *d = !*d);
+        remember(STORAGE_THEME, if self.dark.get_untracked() { "dark" } else { "light" });
+        self.apply_theme();
+    }
+
+    fn apply_theme(&self) {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("data-theme", if self.dark.get_untracked() { "dark" } else { "light" });
+        }
+    }
+
+    /// On page load: replay a share link, or say why it cannot and show the healthy platform.
+    pub fn start(&self) {
+        let query = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        match ShareLink::parse(&query) {
+            Some(Ok(link)) => {
+                self.knobs.seed.set(link.seed);
+                self.knobs.intensity.set(link.intensity);
+                self.knobs.target.set(link.target);
+                self.knobs.threshold.set(link.threshold);
+                self.notice.set(Some(format!(
+                    "Replaying a shared demo: {} (seed {}, anchor {}).",
+                    link.scenarios.iter().map(|s| s.title()).collect::<Vec<_>>().join(", "),
+                    link.seed,
+                    link.anchor.format("%Y-%m-%d %H:%M UTC")
+                )));
+                self.run_sequence(link.scenarios.clone(), link.anchor);
+            }
+            Some(Err(e)) => {
+                self.notice.set(Some(format!(
+                    "This share link cannot be replayed: {e}. Showing the default demo instead."
+                )));
+                self.run_sequence(vec![Scenario::Healthy], self.fresh_anchor());
+            }
+            None => self.run_sequence(vec![Scenario::Healthy], self.fresh_anchor()),
+        }
+    }
+
+    /// Now (to the minute), but never before the last run plus a step: every
+    /// incident is a distinct moment of the simulated world, so two clicks in
+    /// the same minute are two incidents, not one remediated twice.
+    fn fresh_anchor(&self) -> DateTime<Utc> {
+        let now = Utc::now();
+        let now = now.duration_trunc(TimeDelta::minutes(1)).unwrap_or(now);
+        match self.last_anchor.get_untracked() {
+            Some(last) => now.max(last + TimeDelta::minutes(SEQUENCE_STEP_MINUTES)),
+            None => now,
+        }
+    }
+
+    /// Run one scenario now (a click).
+    pub fn run_now(&self, scenario: Scenario) {
+        self.notice.set(None);
+        self.run_sequence(vec![scenario], self.fresh_anchor());
+    }
+
+    /// Run every incident scenario in turn.
+    pub fn run_all(&self) {
+        self.notice.set(None);
+        let all = vec![
+            Scenario::MemoryLeak,
+            Scenario::DeploymentRollback,
+            Scenario::ErrorSpike,
+            Scenario::RedHerring,
+            Scenario::Healthy,
+        ];
+        self.run_sequence(all, self.fresh_anchor());
+    }
+
+    fn run_sequence(&self, scenarios: Vec<Scenario>, anchor: DateTime<Utc>) {
+        if self.busy.get_untracked().is_some() {
+            return;
+        }
+        let mut link_config = quantumstate_core::SimConfig::new(scenarios[0], self.knobs.seed.get_untracked(), anchor);
+        link_config.intensity = self.knobs.intensity.get_untracked();
+        link_config.target = self.knobs.target.get_untracked();
+        self.share.set(Some(ShareLink::new(
+            scenarios.clone(),
+            &link_config,
+            self.knobs.threshold.get_untracked(),
+        )));
+        let queue: Vec<(Scenario, DateTime<Utc>)> = scenarios
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| (s, anchor + TimeDelta::minutes(SEQUENCE_STEP_MINUTES * i as i64)))
+            .collect();
+        self.last_anchor.set(queue.last().map(|(_, a)| *a));
+        self.queue.set(queue);
+        let c = *self;
+        spawn_local(async move { c.drain_queue().await });
+    }
+
+    async fn drain_queue(self) {
+        loop {
+            let next = self
+                .queue
+                .try_update(|q| if q.is_empty() { None } else { Some(q.remove(0)) })
+                .flatten();
+            let Some((scenario, anchor)) = next else { break };
+            self.run_one(scenario, anchor).await;
+            if self.run.get_untracked().status == Some(ReportStatus::AwaitingApproval)
+                || self.error.get_untracked().is_some()
+            {
+                break;
+            }
+        }
+    }
+
+    fn agents(&self) -> AgentConfig {
+        AgentConfig {
+            approval_threshold: self.knobs.threshold.get_untracked(),
+            ..AgentConfig::default()
+        }
+    }
+
+    async fn run_one(self, scenario: Scenario, anchor: DateTime<Utc>) {
+        self.error.set(None);
+        let store = self.store();
+        let mut config = quantumstate_core::SimConfig::new(scenario, self.knobs.seed.get_untracked(), anchor);
+        config.intensity = self.knobs.intensity.get_untracked();
+        config.target = self.knobs.target.get_untracked();
+        self.run.set(RunState::default());
+        self.busy.set(Some(format!(
+            "Generating and writing {} to the {}…",
+            scenario.title(),
+            store.label().to_lowercase()
+        )));
+        let progress = self.progress;
+        let loaded = api::load_scenario(&store, &config, &mut |done, total| progress.set(Some((done, total)))).await;
+        self.progress.set(None);
+        let loaded = match loaded {
+            Ok(l) => l,
+            Err(e) => return self.fail(format!("Could not write {}: {e}", scenario.title()), &store),
+        };
+        let now = loaded.truth.timeline.end;
+        self.run.update(|r| r.loaded = Some(loaded));
+        let pipeline = Pipeline::new(&store, self.agents());
+
+        self.busy.set(Some("Cassandra is scanning every service…".into()));
+        yield_to_browser().await;
+        let t = now_ms();
+        let (scan, doc) = match pipeline.detect(now).await {
+            Ok(x) => x,
+            Err(e) => return self.fail(format!("Cassandra could not read the store: {e}"), &store),
+        };
+        let incident = scan.detection.is_some();
+        self.run.update(|r| {
+            r.elapsed_ms[0] = Some(now_ms() - t);
+            r.decisions[0] = Some(doc);
+            r.scan = Some(scan.clone());
+            if !incident {
+                r.status = Some(ReportStatus::NoIncident);
+            }
+        });
+        if incident {
+            self.busy.set(Some(
+                "Archaeologist is digging through logs, deploys and past incidents…".into(),
+            ));
+            yield_to_browser().await;
+            let t = now_ms();
+            let (inv, doc) = match pipeline.investigate(&scan).await {
+                Ok(Some(x)) => x,
+                Ok(None) => return self.fail("nothing to investigate".into(), &store),
+                Err(e) => return self.fail(format!("Archaeologist could not read the store: {e}"), &store),
+            };
+            let plan = pipeline.plan(&scan, &inv);
+            self.run.update(|r| {
+                r.elapsed_ms[1] = Some(now_ms() - t);
+                r.decisions[1] = Some(doc);
+                r.investigation = Some(inv);
+                r.plan = plan.clone();
+            });
+            match plan {
+                Some(plan) if plan.automatic => self.execute(Approval::Automatic).await,
+                Some(_) => self.run.update(|r| r.status = Some(ReportStatus::AwaitingApproval)),
+                None => {}
+            }
+        }
+        self.busy.set(None);
+        self.refresh().await;
+    }
+
+    /// Surgeon executes, Guardian verifies.
+    async fn execute(self, approval: Approval) {
+        let store = self.store();
+        let pipeline = Pipeline::new(&store, self.agents());
+        let run = self.run.get_untracked();
+        let (Some(scan), Some(inv), Some(plan)) = (run.scan, run.investigation, run.plan) else {
+            return;
+        };
+        self.busy.set(Some(format!("Surgeon is executing {}…", plan.summary())));
+        yield_to_browser().await;
+        let t = now_ms();
+        let (rem, doc) = match pipeline.execute(&scan, &plan, approval).await {
+            Ok(x) => x,
+            Err(e) => return self.fail(format!("Surgeon could not write the remediation: {e}"), &store),
+        };
+        self.run.update(|r| {
+            r.elapsed_ms[2] = Some(now_ms() - t);
+            r.decisions[2] = Some(doc);
+            r.remediation = Some(rem.clone());
+        });
+        self.busy.set(Some("Guardian is watching the recovery…".into()));
+        yield_to_browser().await;
+        let t = now_ms();
+        let (v, doc) = match pipeline.verify(&scan, &inv, &rem).await {
+            Ok(x) => x,
+            Err(e) => return self.fail(format!("Guardian could not read the store: {e}"), &store),
+        };
+        let status = match v.verdict {
+            quantumstate_core::agents::guardian::Verdict::Resolved { .. } => ReportStatus::Resolved,
+            _ => ReportStatus::Escalated,
+        };
+        self.run.update(|r| {
+            r.elapsed_ms[3] = Some(now_ms() - t);
+            r.decisions[3] = Some(doc);
+            r.verification = Some(v);
+            r.status = Some(status);
+        });
+    }
+
+    /// A human's answer to Surgeon's proposal.
+    pub fn decide(&self, approve: bool) {
+        if self.run.get_untracked().status != Some(ReportStatus::AwaitingApproval)
+            || self.busy.get_untracked().is_some()
+        {
+            return;
+        }
+        let c = *self;
+        spawn_local(async move {
+            if approve {
+                c.execute(Approval::Human).await;
+            } else {
+                let store = c.store();
+                let pipeline = Pipeline::new(&store, c.agents());
+                let run = c.run.get_untracked();
+                if let (Some(scan), Some(plan)) = (run.scan, run.plan) {
+                    match pipeline.reject(&scan, &plan).await {
+                        Ok((v, docs)) => c.run.update(|r| {
+                            r.decisions[2] = docs.first().cloned();
+                            r.decisions[3] = docs.get(1).cloned();
+                            r.elapsed_ms[2] = Some(0.0);
+                            r.elapsed_ms[3] = Some(0.0);
+                            r.verification = Some(v);
+                            r.status = Some(ReportStatus::Escalated);
+                        }),
+                        Err(e) => c.error.set(Some(format!("Could not record the rejection: {e}"))),
+                    }
+                }
+            }
+            c.busy.set(None);
+            c.refresh().await;
+            c.drain_queue().await;
+        });
+    }
+
+    fn fail(&self, message: String, _store: &AppStore) {
+        self.busy.set(None);
+        self.progress.set(None);
+        self.error.set(Some(message));
+    }
+
+    /// Re-read the panels from the store.
+    pub async fn refresh(self) {
+        let store = self.store();
+        let run = self.run.get_untracked();
+        self.tally.update(|t| {
+            if matches!(run.status, Some(ReportStatus::Resolved | ReportStatus::Escalated)) {
+                t.add(&run)
+            }
+        });
+        if let Some(end) = run.loaded.as_ref().map(|l| l.truth.timeline.end) {
+            let at = run.verification.as_ref().map(|v| v.verified_at).unwrap_or(end);
+            if let Ok(h) = api::platform_health(&store, at).await {
+                self.health.set(h);
+            }
+        }
+        match api::chart_data(&store, &run).await {
+            Ok(c) => self.chart.set(c),
+            Err(e) => self.error.set(Some(format!("Could not read the chart data: {e}"))),
+        }
+        if let Ok(d) = store.decisions(200).await {
+            self.audit.set(d);
+        }
+        if let Ok(h) = store
+            .incidents(&IncidentQuery {
+                limit: 200,
+                ..IncidentQuery::default()
+            })
+            .await
+        {
+            self.history.set(h);
+        }
+        if let Ok(c) = store.counts().await {
+            self.counts.set(Some(c));
+        }
+    }
+
+    /// Clear telemetry (incident history and audit trail stay) and show a healthy platform.
+    pub fn reset(&self) {
+        let c = *self;
+        spawn_local(async move {
+            if let Err(e) = c.store().clear_telemetry().await {
+                c.error.set(Some(format!("Could not reset: {e}")));
+                return;
+            }
+            c.run.set(RunState::default());
+            c.chart.set(None);
+            c.health.set(Vec::new());
+            c.refresh().await;
+        });
+    }
+
+    /// The link that replays the last sequence, under the page's own path.
+    pub fn share_url(&self) -> Option<String> {
+        let link = self.share.get()?;
+        let location = web_sys::window()?.location();
+        let origin = location.origin().ok()?;
+        let path = location.pathname().ok()?;
+        Some(format!("{origin}{path}?{}", link.to_query()))
+    }
+
+    pub fn copy_share(&self) {
+        let Some(url) = self.share_url() else { return };
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(&url);
+            let _ = w
+                .history()
+                .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
+        }
+        self.notice.set(Some(format!("Link copied: {url}")));
+    }
+
+    /// Switch to the embedded store.
+    pub fn use_embedded(&self) {
+        remember(STORAGE_MODE, "embedded");
+        self.store.set_value(AppStore::embedded());
+        self.mode.set(self.store().label());
+        self.error.set(None);
+        self.run_now(Scenario::Healthy);
+    }
+
+    /// Connect to Elasticsearch through the proxy: test, set up, then use it.
+    /// Failure leaves the embedded store in place with a message.
+    pub fn use_elastic(&self, proxy: String) {
+        let c = *self;
+        spawn_local(async move {
+            c.busy.set(Some(format!("Connecting to the proxy at {proxy}…")));
+            let candidate = AppStore::elastic(&proxy);
+            let AppStore::Elastic(es) = &candidate else { return };
+            let result = es.setup(Utc::now()).await;
+            c.busy.set(None);
+            match result {
+                Ok(report) => {
+                    remember(STORAGE_MODE, "elastic");
+                    remember(STORAGE_PROXY, &proxy);
+                    c.proxy_url.set(proxy);
+                    c.store.set_value(candidate);
+                    c.mode.set("Elasticsearch");
+                    c.notice.set(Some(format!(
+                        "Connected. Indices created: {}; already there: {}.",
+                        report.created.len(),
+                        report.existing.len()
+                    )));
+                    c.error.set(None);
+                    c.refresh().await;
+                }
+                Err(e) => c.error.set(Some(format!(
+                    "Cannot use Elasticsearch through {proxy}: {e}. Still on the embedded store."
+                ))),
+            }
+        });
+    }
+}
+
+impl Default for Controller {
+    fn default() -> Self {
+        Self::new()
+    }
+}

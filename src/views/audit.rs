@@ -1,0 +1,62 @@
+use crate::controller::Controller;
+use leptos::prelude::*;
+
+/// Every agent decision, newest first, with its context as formatted JSON.
+#[component]
+pub fn AuditTrail() -> impl IntoView {
+    let c = expect_context::<Controller>();
+    view! {
+        <section class="panel" aria-label="Audit trail">
+            <h2>"Audit trail " <small>"(agent-decisions-quantumstate)"</small></h2>
+            <div class="table-wrap">
+                <table id="audit">
+                    <thead><tr><th>"time"</th><th>"agent"</th><th>"service"</th><th>"confidence"</th><th>"decision"</th></tr></thead>
+                    <tbody>
+                        {move || c.audit.get().into_iter().map(|d| view! {
+                            <tr data-agent=d.agent.as_str()>
+                                <td>{d.timestamp.format("%m-%d %H:%M:%S").to_string()}</td>
+                                <td>{d.agent.as_str()}</td>
+                                <td>{d.service.clone()}</td>
+                                <td>{format!("{}%", d.confidence)}</td>
+                                <td>
+                                    {d.decision.clone()}
+                                    <details><summary>"context"</summary>
+                                        <pre>{serde_json::to_string_pretty(&d.context).unwrap_or_default()}</pre>
+                                    </details>
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// Seeded and resolved incidents with MTTR.
+#[component]
+pub fn IncidentHistory() -> impl IntoView {
+    let c = expect_context::<Controller>();
+    view! {
+        <section class="panel" aria-label="Incident history">
+            <h2>"Incident history " <small>"(incidents-quantumstate)"</small></h2>
+            <div class="table-wrap">
+                <table id="history">
+                    <thead><tr><th>"started"</th><th>"service"</th><th>"type"</th><th>"MTTR"</th><th>"root cause"</th><th>"actions"</th></tr></thead>
+                    <tbody>
+                        {move || c.history.get().into_iter().map(|i| view! {
+                            <tr>
+                                <td>{i.timestamp.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                <td>{i.service.clone()}</td>
+                                <td>{i.anomaly_type.clone()}</td>
+                                <td>{i.mttr_seconds.map(|s| format!("{} min", s / 60)).unwrap_or_default()}</td>
+                                <td>{i.root_cause.clone()}</td>
+                                <td>{i.actions_taken.clone()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
