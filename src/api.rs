@@ -198,6 +198,72 @@ pub async fn load_scenario<S: Store>(
     })
 }
 
+/// Minutes of history a live replay shows before the fault begins.
+pub const REPLAY_LEAD_MINUTES: i64 = 10;
+
+/// A live replay: everything up to shortly before the onset at once, then the
+/// rest minute by minute through [`Replay::advance`].
+pub struct Replay {
+    pub data: sim::Dataset,
+    pub now: DateTime<Utc>,
+    pub loaded: Loaded,
+}
+
+impl Replay {
+    pub async fn start<S: Store>(store: &S, config: &SimConfig) -> Result<Replay, StoreError> {
+        let data = sim::generate(config);
+        let t = data.truth.timeline;
+        let now = (t.onset - TimeDelta::minutes(REPLAY_LEAD_MINUTES)).max(t.start);
+        store.clear_telemetry().await?;
+        store.write_incidents(&sim::seeded_incidents(config.anchor)).await?;
+        let mut replay = Replay {
+            loaded: Loaded {
+                config: config.clone(),
+                generated: data.len(),
+                fingerprint: data.fingerprint(),
+                truth: data.truth.clone(),
+            },
+            data,
+            now: t.start - TimeDelta::seconds(1),
+        };
+        replay.write_until(store, now).await?;
+        Ok(replay)
+    }
+
+    async fn write_until<S: Store>(&mut self, store: &S, until: DateTime<Utc>) -> Result<(), StoreError> {
+        let from = self.now;
+        let metrics: Vec<MetricDoc> = self
+            .data
+            .metrics
+            .iter()
+            .filter(|m| m.timestamp > from && m.timestamp <= until)
+            .cloned()
+            .collect();
+        let logs: Vec<LogDoc> = self
+            .data
+            .logs
+            .iter()
+            .filter(|l| l.timestamp > from && l.timestamp <= until)
+            .cloned()
+            .collect();
+        store.write_metrics(&metrics).await?;
+        store.write_logs(&logs).await?;
+        self.now = until;
+        Ok(())
+    }
+
+    /// Write the next `minutes` of data; false once the data has ended.
+    pub async fn advance<S: Store>(&mut self, store: &S, minutes: i64) -> Result<bool, StoreError> {
+        let end = self.loaded.truth.timeline.end;
+        if self.now >= end {
+            return Ok(false);
+        }
+        let next = (self.now + TimeDelta::minutes(minutes)).min(end);
+        self.write_until(store, next).await?;
+        Ok(true)
+    }
+}
+
 /// One service's latest readings and overall health.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceHealth {
@@ -248,6 +314,8 @@ pub struct RunState {
     pub remediation: Option<Remediation>,
     pub verification: Option<Verification>,
     pub status: Option<ReportStatus>,
+    /// In a live replay, the simulated "now" reached so far.
+    pub replay_now: Option<DateTime<Utc>>,
     /// The audit record of each agent, in pipeline order.
     pub decisions: [Option<DecisionDoc>; 4],
     /// Wall-clock milliseconds each agent took.
@@ -325,13 +393,11 @@ pub async fn chart_data<S: Store>(store: &S, run: &RunState) -> Result<Option<Ch
     let Some(loaded) = &run.loaded else { return Ok(None) };
     let (service, metric) = story_metric(run);
     let t = loaded.truth.timeline;
-    let end = run
-        .verification
-        .as_ref()
-        .map(|v| v.verified_at)
-        .unwrap_or(t.end)
-        .max(t.end)
-        + TimeDelta::seconds(1);
+    let end = match (&run.verification, run.replay_now) {
+        (Some(v), _) => v.verified_at.max(t.end.min(run.replay_now.unwrap_or(t.end))),
+        (None, Some(now)) => now,
+        (None, None) => t.end,
+    } + TimeDelta::seconds(1);
     // The story, not the whole history: an hour of baseline before the onset.
     let window = TimeWindow::new(t.start.max(t.onset - TimeDelta::minutes(CHART_LEAD_MINUTES)), end);
     let bucket = chart_bucket(window, i64::from(loaded.config.interval_secs));

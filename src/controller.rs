@@ -16,6 +16,9 @@ use quantumstate_core::{DecisionDoc, IncidentDoc, Scenario, Service, Store};
 /// incident's story (onset to Guardian's verdict), so records never collide
 /// and the audit trail stays in order.
 pub const SEQUENCE_STEP_MINUTES: i64 = 30;
+/// Live replay: one simulated minute per tick, a tick every 250 ms real time.
+pub const REPLAY_STEP_MINUTES: i64 = 1;
+pub const REPLAY_TICK_MS: u32 = 250;
 /// Seed used when the user has not chosen one.
 pub const DEFAULT_SEED: u64 = 42;
 const STORAGE_MODE: &str = "quantumstate.mode";
@@ -29,6 +32,8 @@ pub struct Knobs {
     pub intensity: RwSignal<f64>,
     pub target: RwSignal<Option<Service>>,
     pub threshold: RwSignal<f64>,
+    /// Live replay instead of instant backdated injection.
+    pub live: RwSignal<bool>,
 }
 
 /// Everything the views read, and the actions they call.
@@ -117,6 +122,7 @@ impl Controller {
                 intensity: RwSignal::new(1.0),
                 target: RwSignal::new(None),
                 threshold: RwSignal::new(0.8),
+                live: RwSignal::new(false),
             },
             queue: RwSignal::new(Vec::new()),
             share: RwSignal::new(None),
@@ -161,6 +167,7 @@ impl Controller {
                 self.knobs.intensity.set(link.intensity);
                 self.knobs.target.set(link.target);
                 self.knobs.threshold.set(link.threshold);
+                self.knobs.live.set(link.live);
                 self.notice.set(Some(format!(
                     "Replaying a shared demo: {} (seed {}, anchor {}).",
                     link.scenarios.iter().map(|s| s.title()).collect::<Vec<_>>().join(", "),
@@ -217,11 +224,9 @@ impl Controller {
         let mut link_config = quantumstate_core::SimConfig::new(scenarios[0], self.knobs.seed.get_untracked(), anchor);
         link_config.intensity = self.knobs.intensity.get_untracked();
         link_config.target = self.knobs.target.get_untracked();
-        self.share.set(Some(ShareLink::new(
-            scenarios.clone(),
-            &link_config,
-            self.knobs.threshold.get_untracked(),
-        )));
+        let mut link = ShareLink::new(scenarios.clone(), &link_config, self.knobs.threshold.get_untracked());
+        link.live = self.knobs.live.get_untracked();
+        self.share.set(Some(link));
         let queue: Vec<(Scenario, DateTime<Utc>)> = scenarios
             .into_iter()
             .enumerate()
@@ -268,15 +273,24 @@ impl Controller {
             scenario.title(),
             store.label().to_lowercase()
         )));
-        let progress = self.progress;
-        let loaded = api::load_scenario(&store, &config, &mut |done, total| progress.set(Some((done, total)))).await;
-        self.progress.set(None);
-        let loaded = match loaded {
-            Ok(l) => l,
-            Err(e) => return self.fail(format!("Could not write {}: {e}", scenario.title()), &store),
+        let now = if self.knobs.live.get_untracked() {
+            match self.replay(&store, &config).await {
+                Ok(now) => now,
+                Err(e) => return self.fail(format!("Live replay of {} failed: {e}", scenario.title()), &store),
+            }
+        } else {
+            let progress = self.progress;
+            let loaded =
+                api::load_scenario(&store, &config, &mut |done, total| progress.set(Some((done, total)))).await;
+            self.progress.set(None);
+            let loaded = match loaded {
+                Ok(l) => l,
+                Err(e) => return self.fail(format!("Could not write {}: {e}", scenario.title()), &store),
+            };
+            let now = loaded.truth.timeline.end;
+            self.run.update(|r| r.loaded = Some(loaded));
+            now
         };
-        let now = loaded.truth.timeline.end;
-        self.run.update(|r| r.loaded = Some(loaded));
         let pipeline = Pipeline::new(&store, self.agents());
 
         self.busy.set(Some("Cassandra is scanning every service…".into()));
@@ -321,6 +335,41 @@ impl Controller {
         }
         self.busy.set(None);
         self.refresh().await;
+    }
+
+    /// Live replay: simulated minutes pass in real time, the chart moves, and
+    /// Cassandra watches every minute; returns the simulated "now" at which she
+    /// fired (or the end of the data).
+    async fn replay(
+        self,
+        store: &AppStore,
+        config: &quantumstate_core::SimConfig,
+    ) -> Result<DateTime<Utc>, quantumstate_core::StoreError> {
+        let mut replay = api::Replay::start(store, config).await?;
+        self.run.update(|r| {
+            r.loaded = Some(replay.loaded.clone());
+            r.replay_now = Some(replay.now);
+        });
+        let agents = self.agents();
+        loop {
+            self.busy.set(Some(format!(
+                "Live replay: simulated {} — Cassandra is watching…",
+                replay.now.format("%H:%M")
+            )));
+            if let Ok(chart) = api::chart_data(store, &self.run.get_untracked()).await {
+                self.chart.set(chart);
+            }
+            if let Ok(h) = api::platform_health(store, replay.now).await {
+                self.health.set(h);
+            }
+            let scan = quantumstate_core::agents::cassandra::scan(store, &agents, replay.now).await?;
+            if scan.detection.is_some() || !replay.advance(store, REPLAY_STEP_MINUTES).await? {
+                break;
+            }
+            self.run.update(|r| r.replay_now = Some(replay.now));
+            gloo_timers::future::TimeoutFuture::new(REPLAY_TICK_MS).await;
+        }
+        Ok(replay.now)
     }
 
     /// Surgeon executes, Guardian verifies.

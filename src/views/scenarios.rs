@@ -36,6 +36,10 @@ pub fn ScenarioPanel() -> impl IntoView {
                 </select></label>
                 <label>"Auto-fix threshold "<input id="threshold" type="number" min="0" max="1" step="0.05" prop:value=move || k.threshold.get().to_string()
                     on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { k.threshold.set(v.clamp(0.0, 1.0)) } } /></label>
+                <label>"Speed "<select id="speed" on:change=move |ev| k.live.set(event_target_value(&ev) == "live")>
+                    <option value="instant" selected=move || !k.live.get()>"instant (backdated)"</option>
+                    <option value="live" selected=move || k.live.get()>"live replay"</option>
+                </select></label>
                 <button id="run-all" disabled=move || c.busy.get().is_some() on:click=move |_| c.run_all()>"Run all in sequence"</button>
                 <button id="reset" class="ghost" disabled=move || c.busy.get().is_some() on:click=move |_| c.reset()
                     title="Clears metrics and logs; incident history and the audit trail stay">"Reset telemetry"</button>

@@ -16,6 +16,9 @@ pub struct ShareLink {
     pub target: Option<Service>,
     /// Surgeon's approval threshold (0–1).
     pub threshold: f64,
+    /// Live replay instead of instant injection (detection happens earlier in
+    /// the story, so the decisions differ).
+    pub live: bool,
 }
 
 /// What was wrong with a link.
@@ -35,6 +38,8 @@ pub enum ShareError {
     Threshold(String),
     #[error("the link names no scenario")]
     NoScenario,
+    #[error("speed {0:?} is neither instant nor live")]
+    Speed(String),
     #[error("unknown parameter {0:?}")]
     Unknown(String),
 }
@@ -56,6 +61,7 @@ impl ShareLink {
             intensity: config.intensity,
             target: config.target,
             threshold,
+            live: false,
         }
     }
 
@@ -81,6 +87,9 @@ impl ShareLink {
         if let Some(t) = self.target {
             q.push_str(&format!("&t={t}"));
         }
+        if self.live {
+            q.push_str("&sp=live");
+        }
         q
     }
 
@@ -102,6 +111,7 @@ impl ShareLink {
             intensity: 1.0,
             target: None,
             threshold: 0.8,
+            live: false,
         };
         let mut anchor = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -137,6 +147,13 @@ impl ShareLink {
                         .filter(|v| (0.0..=1.0).contains(v))
                         .ok_or_else(|| ShareError::Threshold(value.clone()))?
                 }
+                "sp" => {
+                    link.live = match value.as_str() {
+                        "live" => true,
+                        "instant" => false,
+                        _ => return Err(ShareError::Speed(value)),
+                    }
+                }
                 other => return Err(ShareError::Unknown(other.to_string())),
             }
         }
@@ -163,6 +180,7 @@ mod tests {
             intensity: 1.5,
             target: Some(Service::InventoryService),
             threshold: 0.9,
+            live: true,
         };
         assert_eq!(ShareLink::parse(&format!("?{}", link.to_query())), Some(Ok(link)));
         assert_eq!(ShareLink::parse(""), None);

@@ -296,3 +296,36 @@ fn target_and_intensity_knobs_still_find_the_right_service() {
         }
     }
 }
+
+/// Live replay: the agents look while the leak is still young.
+#[test]
+fn a_young_leak_is_already_called_a_leak_and_its_crossing_is_a_forecast() {
+    for seed in 0..8 {
+        let config = SimConfig::new(Scenario::MemoryLeak, 300 + seed, anchor());
+        let data = sim::generate(&config);
+        let now = data.truth.timeline.onset + chrono::TimeDelta::minutes(7);
+        let store = MemoryStore::new();
+        let metrics: Vec<_> = data.metrics.iter().filter(|m| m.timestamp <= now).cloned().collect();
+        let logs: Vec<_> = data.logs.iter().filter(|l| l.timestamp <= now).cloned().collect();
+        futures::executor::block_on(async {
+            store.write_metrics(&metrics).await.unwrap();
+            store.write_logs(&logs).await.unwrap();
+            store.write_incidents(&sim::seeded_incidents(anchor())).await.unwrap();
+        });
+        let report = futures::executor::block_on(Pipeline::new(&store, AgentConfig::default()).run(now)).unwrap();
+        let d = report
+            .scan
+            .detection
+            .as_ref()
+            .unwrap_or_else(|| panic!("seed {seed}: not detected 7 min in"));
+        assert_eq!(
+            d.anomaly_type,
+            AnomalyType::MemoryLeakProgressive,
+            "seed {seed}: {}",
+            d.decision
+        );
+        let f = d.forecast.as_ref().unwrap();
+        assert!(f.crossed_at.is_none() && f.eta.is_some(), "seed {seed}: {f:?}");
+        assert!(d.decision.contains("Time to critical"), "{}", d.decision);
+    }
+}

@@ -27,6 +27,11 @@ pub struct SeriesAnomaly {
     pub rate_per_min: f64,
     /// Minutes from onset until half of the deviation was reached.
     pub rise_minutes: f64,
+    /// Minutes from onset to the last reading.
+    pub span_minutes: f64,
+    /// Mean deviation over the first third of the post-onset readings divided
+    /// by that over the last third: about 1 for a step, well below for a ramp.
+    pub shape_ratio: f64,
     /// Share of post-onset points beyond the CUSUM slack.
     pub persistence: f64,
     /// Peak deviation as a share of the distance from baseline to the alarm
@@ -41,7 +46,9 @@ impl SeriesAnomaly {
     }
 
     fn sudden(&self, config: &AgentConfig) -> bool {
-        self.rise_minutes <= config.sudden_rise_minutes
+        // A step is as high in its first third as in its last; a ramp is not,
+        // however early it is caught.
+        self.shape_ratio >= config.sudden_shape_ratio
     }
 }
 
@@ -305,6 +312,17 @@ fn scan_series(
         peak_z: peak_dev / baseline.sigma,
         rate_per_min: theil_sen_slope(&trend).unwrap_or(0.0),
         rise_minutes: (rise_at - onset).num_seconds() as f64 / 60.0,
+        span_minutes: (after[after.len() - 1].at - onset).num_seconds() as f64 / 60.0,
+        shape_ratio: {
+            let third = (after.len() / 3).max(1);
+            let mean = |pts: &[SeriesPoint]| pts.iter().map(|p| oriented(p.avg)).sum::<f64>() / pts.len() as f64;
+            let late = mean(&after[after.len() - third..]);
+            if after.len() < 3 || late <= 0.0 {
+                1.0
+            } else {
+                mean(&after[..third]) / late
+            }
+        },
         persistence,
         severity: match metric {
             Some(m) => peak_dev / (m.alarm_level() - baseline.median).abs().max(f64::EPSILON),
@@ -421,7 +439,7 @@ fn describe(
 ) -> String {
     let m = primary.metric();
     let unit = |v: f64| with_unit(m, v);
-    let sudden = primary.rise_minutes <= AgentConfig::default().sudden_rise_minutes;
+    let sudden = primary.sudden(&AgentConfig::default());
     let movement = if sudden {
         format!(
             "Jumped from {} to {} within {}",

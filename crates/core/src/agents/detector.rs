@@ -122,7 +122,13 @@ impl OneSided {
             return None;
         }
         if self.run >= config.spike_points {
-            Some((self.run_start, TriggerKind::Spike))
+            // A ramp can cross the spike line long after it began: CUSUM dates it.
+            let onset = if self.cusum > 0.0 {
+                self.run_start.min(self.since)
+            } else {
+                self.run_start
+            };
+            Some((onset, TriggerKind::Spike))
         } else if self.cusum >= config.cusum_h {
             Some((self.since.min(index), TriggerKind::Drift))
         } else {

@@ -46,8 +46,9 @@ pub struct AgentConfig {
     pub materiality: f64,
     /// Same, for metrics outside the seed's catalogue: share of the baseline level.
     pub materiality_unknown: f64,
-    /// Reaching half its deviation within this many minutes makes a change sudden.
-    pub sudden_rise_minutes: f64,
+    /// A change is sudden when its first third is at least this share of its
+    /// last third (a step ≈ 1, a ramp ≈ 0.2–0.4).
+    pub sudden_shape_ratio: f64,
     /// Logs this long before the onset belong to the incident.
     pub log_lookback_minutes: i64,
     /// Deploys up to this long before the onset are suspects.
@@ -74,7 +75,7 @@ impl Default for AgentConfig {
             detector: DetectorConfig::default(),
             materiality: 0.25,
             materiality_unknown: 0.10,
-            sudden_rise_minutes: 2.0,
+            sudden_shape_ratio: 0.6,
             log_lookback_minutes: 15,
             deploy_lookback_minutes: 60,
             deploy_fresh_minutes: 10.0,
