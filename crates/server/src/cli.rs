@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
-use quantumstate_core::agents::detector::{DetectorConfig, StreamingDetector};
+use quantumstate_core::agents::detector::{StreamingConfig, StreamingDetector};
 use quantumstate_core::agents::{AgentConfig, IncidentReport, Pipeline};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
 use quantumstate_core::{
@@ -145,7 +145,7 @@ pub async fn analyze(
 }
 
 /// Baseline window and warm-up of the streaming detector, in points.
-const STREAM_WINDOW: usize = 400;
+const STREAM_WINDOW: usize = 1000;
 const STREAM_WARMUP: usize = 100;
 
 /// `detect`: score one `timestamp,value` series in streaming order.
@@ -154,14 +154,17 @@ pub fn detect(csv: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     for e in &bad {
         eprintln!("{}: skipped {e}", csv.display());
     }
-    let mut detector =
-        StreamingDetector::new(DetectorConfig::default(), STREAM_WINDOW, STREAM_WARMUP);
+    let mut detector = StreamingDetector::new(StreamingConfig {
+        window: STREAM_WINDOW,
+        warmup: STREAM_WARMUP,
+        ..StreamingConfig::default()
+    });
     writeln!(out, "timestamp,value,anomaly_score")?;
     for (at, value) in rows {
         let score = detector.observe(value);
         writeln!(
             out,
-            "{},{},{:.4}",
+            "{},{},{:.6}",
             at.format("%Y-%m-%d %H:%M:%S"),
             value,
             score
