@@ -3,7 +3,7 @@
 use crate::transport::{Credentials, HttpTransport};
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
-use quantumstate_core::agents::detector::{DetectorConfig, StreamingDetector};
+use quantumstate_core::agents::detector::{StreamingConfig, StreamingDetector};
 use quantumstate_core::agents::{AgentConfig, IncidentReport, Pipeline};
 use quantumstate_core::elastic::{ElasticStore, IndexNames};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
@@ -207,7 +207,7 @@ pub async fn analyze(
 }
 
 /// Baseline window and warm-up of the streaming detector, in points.
-const STREAM_WINDOW: usize = 400;
+const STREAM_WINDOW: usize = 1000;
 const STREAM_WARMUP: usize = 100;
 
 /// `detect`: score one `timestamp,value` series in streaming order.
@@ -216,11 +216,15 @@ pub fn detect(csv: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     for e in &bad {
         eprintln!("{}: skipped {e}", csv.display());
     }
-    let mut detector = StreamingDetector::new(DetectorConfig::default(), STREAM_WINDOW, STREAM_WARMUP);
+    let mut detector = StreamingDetector::new(StreamingConfig {
+        window: STREAM_WINDOW,
+        warmup: STREAM_WARMUP,
+        ..StreamingConfig::default()
+    });
     writeln!(out, "timestamp,value,anomaly_score")?;
     for (at, value) in rows {
         let score = detector.observe(value);
-        writeln!(out, "{},{},{:.4}", at.format("%Y-%m-%d %H:%M:%S"), value, score)?;
+        writeln!(out, "{},{},{:.6}", at.format("%Y-%m-%d %H:%M:%S"), value, score)?;
     }
     Ok(())
 }
