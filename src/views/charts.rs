@@ -1,12 +1,29 @@
-use crate::charts::{self, DARK, LIGHT};
+use crate::charts::{self, Palette, DARK, LIGHT};
 use crate::controller::Controller;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-/// Redraw on data, theme and window size changes.
-fn redraw_on_resize(version: RwSignal<u32>) {
-    let handle = window_event_listener(leptos::ev::resize, move |_| version.update(|v| *v += 1));
+/// Draw on `canvas` now and again whenever what `draw` reads, the theme or
+/// the window size changes. Returns the last drawing error, if any.
+fn keep_drawn(
+    canvas: NodeRef<Canvas>,
+    draw: impl Fn(&web_sys::HtmlCanvasElement, Palette) -> Option<Result<(), String>> + 'static,
+) -> RwSignal<Option<String>> {
+    let c = expect_context::<Controller>();
+    let size = RwSignal::new(0u32);
+    let handle = window_event_listener(leptos::ev::resize, move |_| size.update(|v| *v += 1));
     on_cleanup(move || handle.remove());
+    let failed = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        size.get();
+        let palette = if c.dark.get() { DARK } else { LIGHT };
+        if let Some(el) = canvas.get() {
+            if let Some(result) = draw(&el, palette) {
+                failed.set(result.err());
+            }
+        }
+    });
+    failed
 }
 
 /// The affected metric with baseline, alarm, onset, forecast, remediation and recovery.
@@ -14,16 +31,8 @@ fn redraw_on_resize(version: RwSignal<u32>) {
 pub fn StoryChart() -> impl IntoView {
     let c = expect_context::<Controller>();
     let canvas = NodeRef::<Canvas>::new();
-    let size = RwSignal::new(0u32);
-    redraw_on_resize(size);
-    let failed = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        size.get();
-        let palette = if c.dark.get() { DARK } else { LIGHT };
-        let (Some(data), Some(el)) = (c.chart.get(), canvas.get()) else {
-            return;
-        };
-        failed.set(charts::draw_metric(&el, &data, palette).err());
+    let failed = keep_drawn(canvas, move |el, palette| {
+        c.chart.get().map(|data| charts::draw_metric(el, &data, palette))
     });
     let summary = move || {
         c.chart.get().map(|d| {
@@ -77,15 +86,9 @@ pub fn StoryChart() -> impl IntoView {
 pub fn DecisionsChart() -> impl IntoView {
     let c = expect_context::<Controller>();
     let canvas = NodeRef::<Canvas>::new();
-    let size = RwSignal::new(0u32);
-    redraw_on_resize(size);
-    Effect::new(move |_| {
-        size.get();
-        let palette = if c.dark.get() { DARK } else { LIGHT };
+    let failed = keep_drawn(canvas, move |el, palette| {
         let docs: Vec<_> = c.run.get().decisions.iter().flatten().cloned().collect();
-        if let Some(el) = canvas.get() {
-            let _ = charts::draw_decisions(&el, &docs, palette);
-        }
+        Some(charts::draw_decisions(el, &docs, palette))
     });
     let label = move || {
         let docs = c.run.get().decisions;
@@ -100,6 +103,7 @@ pub fn DecisionsChart() -> impl IntoView {
             <h2>"Decisions over time"</h2>
             <canvas node_ref=canvas id="decisions-chart" class="small-chart" role="img"
                 aria-label=label></canvas>
+            {move || failed.get().map(|e| view! { <p class="error">{e}</p> })}
         </section>
     }
 }
@@ -109,8 +113,6 @@ pub fn DecisionsChart() -> impl IntoView {
 pub fn MttrChart() -> impl IntoView {
     let c = expect_context::<Controller>();
     let canvas = NodeRef::<Canvas>::new();
-    let size = RwSignal::new(0u32);
-    redraw_on_resize(size);
     let bars = Memo::new(move |_| {
         let run = c.run.get();
         let Some(inv) = run.investigation else {
@@ -143,12 +145,8 @@ pub fn MttrChart() -> impl IntoView {
         bars.truncate(8);
         bars
     });
-    Effect::new(move |_| {
-        size.get();
-        let palette = if c.dark.get() { DARK } else { LIGHT };
-        if let Some(el) = canvas.get() {
-            let _ = charts::draw_mttr(&el, &bars.get(), palette);
-        }
+    let failed = keep_drawn(canvas, move |el, palette| {
+        Some(charts::draw_mttr(el, &bars.get(), palette))
     });
     let label = move || {
         bars.get()
@@ -162,6 +160,7 @@ pub fn MttrChart() -> impl IntoView {
             <h2>"MTTR against past incidents of this type"</h2>
             <canvas node_ref=canvas id="mttr-chart" class="small-chart" role="img"
                 aria-label=label></canvas>
+            {move || failed.get().map(|e| view! { <p class="error">{e}</p> })}
         </section>
     }
 }
