@@ -281,3 +281,80 @@ async fn the_build_works_under_a_sub_path_on_a_plain_static_host() {
     wait(&client, "#verdict.resolved").await;
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs dist/, chromedriver and osmem-server: run scripts/test.sh"]
+async fn elasticsearch_mode_through_the_proxy_and_a_clear_fallback_without_it() {
+    let (_es, es_url) = support::osmem();
+    let (_server, url) = support::serve(&["--es-url", &es_url]);
+    let (client, _driver) = support::browser(1440, 900).await;
+    client.goto(&url).await.unwrap();
+    wait(&client, "#verdict.noincident").await;
+    wait(&client, "#use-elastic:not([disabled])")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait(&client, ".badge[data-mode='Elasticsearch']").await;
+    click_scenario(&client, "error-spike").await;
+    wait(&client, "#verdict.resolved").await;
+    let d = decisions(&client).await.join("\n");
+    assert!(d.contains("Redis") && d.contains("RESOLVED"), "{d}");
+    // The data really is in Elasticsearch, and the panel shows the same counts.
+    let count = |index: &'static str| {
+        let es_url = es_url.clone();
+        async move {
+            let v: serde_json::Value = reqwest::get(format!("{es_url}/{index}/_count"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["count"].as_u64().unwrap()
+        }
+    };
+    let (metrics, decisions_n) = (
+        count("metrics-quantumstate").await,
+        count("agent-decisions-quantumstate").await,
+    );
+    assert!(metrics > 7_000, "{metrics}");
+    assert_eq!(
+        decisions_n, 4,
+        "the four agents of this incident, written to Elasticsearch"
+    );
+    // The panel refreshes right after the verdict: poll it, bounded.
+    let mut panel = String::new();
+    for _ in 0..100 {
+        panel = text(&client, ".counts-table").await;
+        if panel.contains(&metrics.to_string()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(panel.contains(&metrics.to_string()), "{panel}");
+    // The choice survives a reload.
+    client.refresh().await.unwrap();
+    wait(&client, ".badge[data-mode='Elasticsearch']").await;
+    wait(&client, "#verdict.noincident").await;
+    client.close().await.unwrap();
+
+    // A server without Elasticsearch: a clear message, still embedded, still working.
+    let (_plain, plain_url) = support::serve(&[]);
+    let (client, _driver) = support::browser(1440, 900).await;
+    client.goto(&plain_url).await.unwrap();
+    wait(&client, "#verdict.noincident").await;
+    wait(&client, "#use-elastic:not([disabled])")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let error = wait(&client, ".error").await.text().await.unwrap();
+    assert!(
+        error.contains("Still on the embedded store") && error.contains("--es-url"),
+        "{error}"
+    );
+    assert_eq!(text(&client, ".badge").await, "Embedded store");
+    click_scenario(&client, "memory-leak").await;
+    wait(&client, "#verdict.resolved").await;
+    client.close().await.unwrap();
+}

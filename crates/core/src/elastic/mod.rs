@@ -121,8 +121,9 @@ pub(crate) fn check(response: Response) -> Result<Value, StoreError> {
         .ok()
         .and_then(|v| {
             v.pointer("/error/reason")
-                .or_else(|| v.pointer("/error"))
+                // Our proxy: {"error": code, "message": what to do}.
                 .or_else(|| v.pointer("/message"))
+                .or_else(|| v.pointer("/error"))
                 .map(|r| r.as_str().map(str::to_string).unwrap_or_else(|| r.to_string()))
         })
         .unwrap_or_else(|| snippet(&response.body));
@@ -197,10 +198,15 @@ impl<T: Transport> ElasticStore<T> {
                     }
                 }
                 status => {
-                    return Err(StoreError::Status {
+                    // HEAD answers carry no body: ask again with GET for the reason.
+                    let reason = self
+                        .transport
+                        .send(Request::new(Method::Get, format!("/{name}")))
+                        .await?;
+                    return Err(check(reason).err().unwrap_or(StoreError::Status {
                         status,
                         message: format!("checking index {name}"),
-                    })
+                    }));
                 }
             }
         }
