@@ -271,7 +271,16 @@ pub struct ServiceHealth {
     pub health: Health,
     /// (metric, latest value)
     pub latest: Vec<(MetricType, f64)>,
+    /// The last hour, one-minute averages, of the sparkline metrics.
+    pub sparks: Vec<(MetricType, Vec<f64>)>,
 }
+
+/// The metrics the health cards draw as sparklines.
+pub const SPARK_METRICS: [MetricType; 3] = [
+    MetricType::MemoryPercent,
+    MetricType::ErrorRate,
+    MetricType::RequestLatencyMs,
+];
 
 /// How far back the health cards look for a service's latest reading.
 pub const HEALTH_LOOKBACK_MINUTES: i64 = 60;
@@ -284,10 +293,15 @@ pub async fn platform_health<S: Store>(store: &S, now: DateTime<Utc>) -> Result<
     let mut out = Vec::new();
     for service in Service::ALL {
         let mut latest = Vec::new();
+        let mut sparks = Vec::new();
         for metric in MetricType::ALL {
             let key = SeriesKey::new(service.as_str(), metric.as_str());
-            if let Some(p) = store.metric_series(&key, window, TimeDelta::seconds(30)).await?.last() {
+            let minutes = store.metric_series(&key, window, TimeDelta::seconds(60)).await?;
+            if let Some(p) = minutes.last() {
                 latest.push((metric, p.avg));
+            }
+            if SPARK_METRICS.contains(&metric) {
+                sparks.push((metric, minutes.iter().map(|p| p.avg).collect()));
             }
         }
         let health = latest
@@ -299,6 +313,7 @@ pub async fn platform_health<S: Store>(store: &S, now: DateTime<Utc>) -> Result<
             service,
             health,
             latest,
+            sparks,
         });
     }
     Ok(out)

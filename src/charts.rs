@@ -53,8 +53,17 @@ fn secs(at: DateTime<Utc>) -> f64 {
 }
 
 fn sized(canvas: &HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, String> {
-    let width = canvas.client_width().max(280) as u32;
-    let height = canvas.client_height().max(180) as u32;
+    sized_to(canvas, 280, 180)
+}
+
+/// Match the canvas's pixel size to its CSS box (at least `min_w`×`min_h`).
+fn sized_to(
+    canvas: &HtmlCanvasElement,
+    min_w: i32,
+    min_h: i32,
+) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, String> {
+    let width = canvas.client_width().max(min_w) as u32;
+    let height = canvas.client_height().max(min_h) as u32;
     canvas.set_width(width);
     canvas.set_height(height);
     Ok(CanvasBackend::with_canvas_object(canvas.clone())
@@ -258,6 +267,36 @@ pub fn draw_mttr(canvas: &HtmlCanvasElement, bars: &[(String, f64, bool)], p: Pa
                 ("sans-serif", 12).into_font().color(&p.text),
             )
         }))
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// A sparkline: the values, the alarm level as a dashed line, no axes.
+pub fn draw_sparkline(canvas: &HtmlCanvasElement, values: &[f64], alarm: f64, p: Palette) -> Result<(), String> {
+    let root = sized_to(canvas, 60, 24)?;
+    root.fill(&p.background).map_err(|e| e.to_string())?;
+    if values.len() < 2 {
+        return Ok(());
+    }
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max).max(alarm) * 1.05;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(2)
+        .build_cartesian_2d(0.0..(values.len() - 1) as f64, lo..hi)
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, alarm), ((values.len() - 1) as f64, alarm)],
+            3,
+            3,
+            p.alarm.mix(0.7).stroke_width(1),
+        ))
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(LineSeries::new(
+            values.iter().enumerate().map(|(i, v)| (i as f64, *v)),
+            p.series.stroke_width(2),
+        ))
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 /// Draw on `canvas` now and again whenever what `draw` reads, the theme or
 /// the window size changes. Returns the last drawing error, if any.
-fn keep_drawn(
+pub(super) fn keep_drawn(
     canvas: NodeRef<Canvas>,
     draw: impl Fn(&web_sys::HtmlCanvasElement, Palette) -> Option<Result<(), String>> + 'static,
 ) -> RwSignal<Option<String>> {
