@@ -11,6 +11,13 @@
 //!   (scenario, seed, anchor, knobs) into documents, byte-identical on every platform.
 //! - [`store`]: the [`Store`] trait the agents read and write through, and
 //!   [`MemoryStore`], the embedded default.
+//! - [`elastic`]: [`elastic::ElasticStore`], the same trait on Elasticsearch over a
+//!   small [`elastic::Transport`] (reqwest natively, gloo-net in the browser), with
+//!   the bulk writer and the aggregation queries.
+//! - [`agents`]: Cassandra, Archaeologist, Surgeon and Guardian, and the
+//!   [`agents::Pipeline`] that runs them step by step or in one call.
+//! - [`share`] (replayable links), [`eval`] (agent quality over seeded variants),
+//!   [`ingest`] (NDJSON and CSV written by someone else).
 //!
 //! ```
 //! use quantumstate_core::{sim, MemoryStore, Scenario, SimConfig, Store};
