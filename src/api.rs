@@ -162,37 +162,16 @@ pub struct Loaded {
     pub truth: sim::GroundTruth,
 }
 
-/// Replace the telemetry with a fresh run of `config` (history and audit trail
-/// stay), reporting (written, total). Counts are checked afterwards.
+/// Load `config` into the store (see [`quantumstate_core::store::load_scenario`]).
 pub async fn load_scenario<S: Store>(
     store: &S,
     config: &SimConfig,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Loaded, StoreError> {
-    let data = sim::generate(config);
-    let total = data.len();
-    store.clear_telemetry().await?;
-    store.write_incidents(&sim::seeded_incidents(config.anchor)).await?;
-    // Chunks, so the progress bar moves and the page stays responsive.
-    let mut written = 0;
-    for chunk in data.metrics.chunks(2_000) {
-        written += store.write_metrics(chunk).await? as usize;
-        progress(written, total);
-    }
-    for chunk in data.logs.chunks(2_000) {
-        written += store.write_logs(chunk).await? as usize;
-        progress(written, total);
-    }
-    let counts = store.counts().await?;
-    if counts.metrics + counts.logs != total as u64 {
-        return Err(StoreError::Malformed(format!(
-            "count check failed: generated {total} documents, the store holds {}",
-            counts.metrics + counts.logs
-        )));
-    }
+    let data = quantumstate_core::store::load_scenario(store, config, progress).await?;
     Ok(Loaded {
         config: config.clone(),
-        generated: total,
+        generated: data.len(),
         fingerprint: data.fingerprint(),
         truth: data.truth,
     })
@@ -408,11 +387,13 @@ pub async fn chart_data<S: Store>(store: &S, run: &RunState) -> Result<Option<Ch
     let Some(loaded) = &run.loaded else { return Ok(None) };
     let (service, metric) = story_metric(run);
     let t = loaded.truth.timeline;
-    let end = match (&run.verification, run.replay_now) {
-        (Some(v), _) => v.verified_at.max(t.end.min(run.replay_now.unwrap_or(t.end))),
-        (None, Some(now)) => now,
-        (None, None) => t.end,
-    } + TimeDelta::seconds(1);
+    // The data ends at "now" (the replay's clock in a live run); recovery runs to the verdict.
+    let data_end = run.replay_now.unwrap_or(t.end);
+    let end = run
+        .verification
+        .as_ref()
+        .map_or(data_end, |v| v.verified_at.max(data_end))
+        + TimeDelta::seconds(1);
     // The story, not the whole history: an hour of baseline before the onset.
     let window = TimeWindow::new(t.start.max(t.onset - TimeDelta::minutes(CHART_LEAD_MINUTES)), end);
     let bucket = chart_bucket(window, i64::from(loaded.config.interval_secs));

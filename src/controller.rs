@@ -276,7 +276,7 @@ impl Controller {
         let now = if self.knobs.live.get_untracked() {
             match self.replay(&store, &config).await {
                 Ok(now) => now,
-                Err(e) => return self.fail(format!("Live replay of {} failed: {e}", scenario.title()), &store),
+                Err(e) => return self.fail(format!("Live replay of {} failed: {e}", scenario.title())),
             }
         } else {
             let progress = self.progress;
@@ -285,7 +285,7 @@ impl Controller {
             self.progress.set(None);
             let loaded = match loaded {
                 Ok(l) => l,
-                Err(e) => return self.fail(format!("Could not write {}: {e}", scenario.title()), &store),
+                Err(e) => return self.fail(format!("Could not write {}: {e}", scenario.title())),
             };
             let now = loaded.truth.timeline.end;
             self.run.update(|r| r.loaded = Some(loaded));
@@ -298,7 +298,7 @@ impl Controller {
         let t = now_ms();
         let (scan, doc) = match pipeline.detect(now).await {
             Ok(x) => x,
-            Err(e) => return self.fail(format!("Cassandra could not read the store: {e}"), &store),
+            Err(e) => return self.fail(format!("Cassandra could not read the store: {e}")),
         };
         let incident = scan.detection.is_some();
         self.run.update(|r| {
@@ -317,8 +317,8 @@ impl Controller {
             let t = now_ms();
             let (inv, doc) = match pipeline.investigate(&scan).await {
                 Ok(Some(x)) => x,
-                Ok(None) => return self.fail("nothing to investigate".into(), &store),
-                Err(e) => return self.fail(format!("Archaeologist could not read the store: {e}"), &store),
+                Ok(None) => return self.fail("nothing to investigate".into()),
+                Err(e) => return self.fail(format!("Archaeologist could not read the store: {e}")),
             };
             let plan = pipeline.plan(&scan, &inv);
             self.run.update(|r| {
@@ -385,7 +385,7 @@ impl Controller {
         let t = now_ms();
         let (rem, doc) = match pipeline.execute(&scan, &plan, approval).await {
             Ok(x) => x,
-            Err(e) => return self.fail(format!("Surgeon could not write the remediation: {e}"), &store),
+            Err(e) => return self.fail(format!("Surgeon could not write the remediation: {e}")),
         };
         self.run.update(|r| {
             r.elapsed_ms[2] = Some(now_ms() - t);
@@ -397,7 +397,7 @@ impl Controller {
         let t = now_ms();
         let (v, doc) = match pipeline.verify(&scan, &inv, &rem).await {
             Ok(x) => x,
-            Err(e) => return self.fail(format!("Guardian could not read the store: {e}"), &store),
+            Err(e) => return self.fail(format!("Guardian could not read the store: {e}")),
         };
         let status = match v.verdict {
             quantumstate_core::agents::guardian::Verdict::Resolved { .. } => ReportStatus::Resolved,
@@ -446,7 +446,7 @@ impl Controller {
         });
     }
 
-    fn fail(&self, message: String, _store: &AppStore) {
+    fn fail(&self, message: String) {
         self.busy.set(None);
         self.progress.set(None);
         self.error.set(Some(message));

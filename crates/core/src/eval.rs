@@ -5,8 +5,8 @@ use crate::agents::archaeologist::RootCause;
 use crate::agents::guardian::Verdict;
 use crate::agents::{AgentConfig, Pipeline, ReportStatus};
 use crate::model::{MetricType, Service};
-use crate::sim::{self, RunbookAction, Scenario, SimConfig};
-use crate::store::{MemoryStore, Store, StoreError};
+use crate::sim::{RunbookAction, Scenario, SimConfig};
+use crate::store::{load_scenario, MemoryStore, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -97,10 +97,7 @@ pub async fn evaluate(configs: &[SimConfig], agents: &AgentConfig) -> Result<Vec
         .collect();
     for config in configs {
         let store = MemoryStore::new();
-        let data = sim::generate(config);
-        store.write_metrics(&data.metrics).await?;
-        store.write_logs(&data.logs).await?;
-        store.write_incidents(&sim::seeded_incidents(config.anchor)).await?;
+        let data = load_scenario(&store, config, &mut |_, _| {}).await?;
         let report = Pipeline::new(&store, agents.clone())
             .run(data.truth.timeline.end)
             .await?;

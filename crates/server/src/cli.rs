@@ -144,10 +144,7 @@ pub async fn run_elastic(
 /// `run`: generate a scenario into the memory store and run the agents.
 pub async fn run(config: SimConfig, agents: AgentConfig, json: bool) -> anyhow::Result<()> {
     let store = MemoryStore::new();
-    let data = sim::generate(&config);
-    store.write_metrics(&data.metrics).await?;
-    store.write_logs(&data.logs).await?;
-    store.write_incidents(&sim::seeded_incidents(config.anchor)).await?;
+    let data = quantumstate_core::store::load_scenario(&store, &config, &mut |_, _| {}).await?;
     eprintln!(
         "generated {} metrics and {} logs for {} (seed {}, anchor {}, fingerprint {})",
         data.metrics.len(),

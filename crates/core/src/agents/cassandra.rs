@@ -183,7 +183,7 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
         .map(|(_, p)| p.as_slice());
     let forecast = forecast(&primary, primary_points.unwrap_or_default(), now);
     let confidence = confidence(config, &primary, &mine, warn_since, warn_before, primary.onset, now);
-    let detection_text = describe(&primary, anomaly_type, &forecast, confidence, &mine);
+    let detection_text = describe(config, &primary, anomaly_type, &forecast, confidence, &mine);
     let detection = Detection {
         service: primary_service,
         region,
@@ -431,6 +431,7 @@ fn confidence(
 }
 
 fn describe(
+    config: &AgentConfig,
     primary: &SeriesAnomaly,
     anomaly: AnomalyType,
     forecast: &Forecast,
@@ -439,7 +440,7 @@ fn describe(
 ) -> String {
     let m = primary.metric();
     let unit = |v: f64| with_unit(m, v);
-    let sudden = primary.sudden(&AgentConfig::default());
+    let sudden = primary.sudden(config);
     let movement = if sudden {
         format!(
             "Jumped from {} to {} within {}",

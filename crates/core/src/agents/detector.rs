@@ -220,18 +220,6 @@ impl SeriesDetector {
             trigger: best,
         }
     }
-
-    /// Forget accumulated evidence (after an alarm has been raised and handled).
-    pub fn reset(&mut self) {
-        self.up = OneSided {
-            since: self.index,
-            ..OneSided::default()
-        };
-        self.down = OneSided {
-            since: self.index,
-            ..OneSided::default()
-        };
-    }
 }
 
 /// Parameters of [`StreamingDetector`] (its own, so Cassandra's [`DetectorConfig`] stays untouched).

@@ -118,6 +118,8 @@ pub enum StoreError {
     Status { status: u16, message: String },
     #[error("unexpected answer from the store: {0}")]
     Malformed(String),
+    #[error("count check failed: generated {generated} documents, the store holds {stored}")]
+    CountMismatch { generated: u64, stored: u64 },
     #[error(
         "{} of {total} documents were not written; first: {}",
         failures.len(),
@@ -180,4 +182,40 @@ pub fn bucket_start(at: DateTime<Utc>, bucket: TimeDelta) -> DateTime<Utc> {
     let len = bucket.num_milliseconds().max(1);
     let ms = at.timestamp_millis();
     DateTime::from_timestamp_millis(ms - ms.rem_euclid(len)).unwrap_or(at)
+}
+
+/// Documents per write while loading a scenario: progress moves and the page stays responsive.
+pub const LOAD_CHUNK: usize = 2_000;
+
+/// Replace the telemetry with a fresh run of `config` (incident history and
+/// audit trail stay; the seeded incidents are rewritten with their fixed ids),
+/// reporting `(written, total)` after each chunk, then check the counts.
+pub async fn load_scenario<S: Store>(
+    store: &S,
+    config: &crate::sim::SimConfig,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<crate::sim::Dataset, StoreError> {
+    let data = crate::sim::generate(config);
+    let total = data.len();
+    store.clear_telemetry().await?;
+    store
+        .write_incidents(&crate::sim::seeded_incidents(config.anchor))
+        .await?;
+    let mut written = 0;
+    for chunk in data.metrics.chunks(LOAD_CHUNK) {
+        written += store.write_metrics(chunk).await? as usize;
+        progress(written, total);
+    }
+    for chunk in data.logs.chunks(LOAD_CHUNK) {
+        written += store.write_logs(chunk).await? as usize;
+        progress(written, total);
+    }
+    let counts = store.counts().await?;
+    if counts.metrics + counts.logs != total as u64 {
+        return Err(StoreError::CountMismatch {
+            generated: total as u64,
+            stored: counts.metrics + counts.logs,
+        });
+    }
+    Ok(data)
 }
