@@ -162,13 +162,39 @@ pub struct Loaded {
     pub truth: sim::GroundTruth,
 }
 
-/// Load `config` into the store (see [`quantumstate_core::store::load_scenario`]).
+/// User Timing names of the last scenario's generation and write, for DevTools
+/// and the benchmarks (only the latest of each is kept).
+pub const MEASURE_GENERATE: &str = "qs:generate";
+pub const MEASURE_WRITE: &str = "qs:write";
+
+fn timing_start(name: &str) -> Option<web_sys::Performance> {
+    let perf = web_sys::window()?.performance()?;
+    perf.mark(&format!("{name}:start")).ok()?;
+    Some(perf)
+}
+
+fn timing_end(name: &str, perf: Option<web_sys::Performance>) {
+    if let Some(perf) = perf {
+        let start = format!("{name}:start");
+        perf.clear_measures_with_measure_name(name);
+        let _ = perf.measure_with_start_mark(name, &start);
+        perf.clear_marks_with_mark_name(&start);
+    }
+}
+
+/// Load `config` into the store (see [`quantumstate_core::store::load_scenario`]),
+/// timing generation and writing apart.
 pub async fn load_scenario<S: Store>(
     store: &S,
     config: &SimConfig,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Loaded, StoreError> {
-    let data = quantumstate_core::store::load_scenario(store, config, progress).await?;
+    let t = timing_start(MEASURE_GENERATE);
+    let data = sim::generate(config);
+    timing_end(MEASURE_GENERATE, t);
+    let t = timing_start(MEASURE_WRITE);
+    quantumstate_core::store::load_dataset(store, config.anchor, &data, progress).await?;
+    timing_end(MEASURE_WRITE, t);
     Ok(Loaded {
         config: config.clone(),
         generated: data.len(),

@@ -73,7 +73,7 @@ fn sized_to(
 
 fn hhmm(t: &f64) -> String {
     DateTime::from_timestamp(*t as i64, 0)
-        .map(|d| d.format("%H:%M").to_string())
+        .map(quantumstate_core::time::hm)
         .unwrap_or_default()
 }
 
@@ -201,7 +201,7 @@ pub fn draw_decisions(canvas: &HtmlCanvasElement, decisions: &[DecisionDoc], p: 
         .x_labels(5)
         .x_label_formatter(&|t| {
             DateTime::from_timestamp(*t as i64, 0)
-                .map(|d| d.format("%H:%M:%S").to_string())
+                .map(quantumstate_core::time::hms)
                 .unwrap_or_default()
         })
         .y_labels(agents.len())

@@ -169,10 +169,10 @@ impl Controller {
                 self.knobs.threshold.set(link.threshold);
                 self.knobs.live.set(link.live);
                 self.notice.set(Some(format!(
-                    "Replaying a shared demo: {} (seed {}, anchor {}).",
+                    "Replaying a shared demo: {} (seed {}, anchor {} UTC).",
                     link.scenarios.iter().map(|s| s.title()).collect::<Vec<_>>().join(", "),
                     link.seed,
-                    link.anchor.format("%Y-%m-%d %H:%M UTC")
+                    quantumstate_core::time::ymd_hm(link.anchor)
                 )));
                 self.run_sequence(link.scenarios.clone(), link.anchor);
             }
@@ -333,8 +333,21 @@ impl Controller {
                 None => {}
             }
         }
-        self.busy.set(None);
+        if self.run.get_untracked().status == Some(ReportStatus::AwaitingApproval) {
+            // A person decides now: Approve and Reject work while the panels update.
+            self.busy.set(None);
+            self.refresh().await;
+        } else {
+            self.settle().await;
+        }
+    }
+
+    /// Update every panel for the run just finished; the buttons come back
+    /// (and the page is idle) only once they show it.
+    async fn settle(self) {
+        self.busy.set(Some("Updating the panels…".into()));
         self.refresh().await;
+        self.busy.set(None);
     }
 
     /// Live replay: simulated minutes pass in real time, the chart moves, and
@@ -354,7 +367,7 @@ impl Controller {
         loop {
             self.busy.set(Some(format!(
                 "Live replay: simulated {} — Cassandra is watching…",
-                replay.now.format("%H:%M")
+                quantumstate_core::time::hm(replay.now)
             )));
             if let Ok(chart) = api::chart_data(store, &self.run.get_untracked()).await {
                 self.chart.set(chart);
@@ -440,8 +453,7 @@ impl Controller {
                     }
                 }
             }
-            c.busy.set(None);
-            c.refresh().await;
+            c.settle().await;
             c.drain_queue().await;
         });
     }

@@ -14,7 +14,7 @@ pub fn AuditTrail() -> impl IntoView {
                     <tbody>
                         {move || c.audit.get().into_iter().map(|d| view! {
                             <tr data-agent=d.agent.as_str()>
-                                <td>{d.timestamp.format("%m-%d %H:%M:%S").to_string()}</td>
+                                <td>{quantumstate_core::time::md_hms(d.timestamp)}</td>
                                 <td>{d.agent.as_str()}</td>
                                 <td>{d.service.clone()}</td>
                                 <td>{format!("{}%", d.confidence)}</td>
@@ -46,7 +46,7 @@ pub fn IncidentHistory() -> impl IntoView {
                     <tbody>
                         {move || c.history.get().into_iter().map(|i| view! {
                             <tr>
-                                <td>{i.timestamp.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                <td>{quantumstate_core::time::ymd_hm(i.timestamp)}</td>
                                 <td>{i.service.clone()}</td>
                                 <td>{i.anomaly_type.clone()}</td>
                                 <td>{i.mttr_seconds.map(|s| format!("{} min", s / 60)).unwrap_or_default()}</td>

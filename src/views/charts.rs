@@ -47,16 +47,16 @@ pub fn StoryChart() -> impl IntoView {
                 d.alarm
             );
             if let Some(at) = d.onset {
-                s.push_str(&format!(" Onset {}.", at.format("%H:%M")));
+                s.push_str(&format!(" Onset {}.", quantumstate_core::time::hm(at)));
             }
             if let Some(at) = d.detected_at {
-                s.push_str(&format!(" Flagged {}.", at.format("%H:%M")));
+                s.push_str(&format!(" Flagged {}.", quantumstate_core::time::hm(at)));
             }
             if let Some(at) = d.remediation_at {
-                s.push_str(&format!(" Remediated {}.", at.format("%H:%M")));
+                s.push_str(&format!(" Remediated {}.", quantumstate_core::time::hm(at)));
             }
             if let Some(at) = d.recovered_at {
-                s.push_str(&format!(" Recovered {}.", at.format("%H:%M")));
+                s.push_str(&format!(" Recovered {}.", quantumstate_core::time::hm(at)));
             }
             s
         })
@@ -94,7 +94,7 @@ pub fn DecisionsChart() -> impl IntoView {
         let docs = c.run.get().decisions;
         docs.iter()
             .flatten()
-            .map(|d| format!("{} at {}", d.agent.as_str(), d.timestamp.format("%H:%M:%S")))
+            .map(|d| format!("{} at {}", d.agent.as_str(), quantumstate_core::time::hms(d.timestamp)))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -134,7 +134,7 @@ pub fn MttrChart() -> impl IntoView {
                         format!(
                             "{} {}",
                             i.service.trim_end_matches("-service"),
-                            i.timestamp.format("%m-%d")
+                            quantumstate_core::time::md(i.timestamp)
                         )
                     },
                     i.mttr_seconds? as f64 / 60.0,

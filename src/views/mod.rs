@@ -16,7 +16,17 @@ use leptos::prelude::*;
 pub fn App() -> impl IntoView {
     let c = Controller::new();
     provide_context(c);
-    c.start();
+    // Let the browser paint the first screen before the opening (healthy) run
+    // takes the main thread: a frame, then a task after its paint.
+    request_animation_frame(move || {
+        set_timeout(
+            move || {
+                crate::mark_interactive();
+                c.start();
+            },
+            std::time::Duration::ZERO,
+        )
+    });
     view! {
         <header::Header />
         <main id="main">

@@ -24,7 +24,7 @@ fn evidence(agent: Agent, run: &RunState) -> Vec<String> {
                 out.push(format!(
                     "{} series scanned; analysis window from {}",
                     scan.series.len(),
-                    scan.analysis.start.format("%H:%M")
+                    quantumstate_core::time::hm(scan.analysis.start)
                 ));
                 if let Some(d) = &scan.detection {
                     let p = &d.primary;
@@ -41,8 +41,8 @@ fn evidence(agent: Agent, run: &RunState) -> Vec<String> {
                     ));
                     out.push(format!(
                         "onset {}, flagged {} at {}",
-                        d.onset.format("%H:%M:%S"),
-                        d.detected_at.format("%H:%M:%S"),
+                        quantumstate_core::time::hms(d.onset),
+                        quantumstate_core::time::hms(d.detected_at),
                         with_unit(m, p.value_at_detection)
                     ));
                     if let Some(f) = &d.forecast {
@@ -54,7 +54,10 @@ fn evidence(agent: Agent, run: &RunState) -> Vec<String> {
                             ));
                         }
                         if let Some(at) = f.crossed_at {
-                            out.push(format!("crossed the alarm level at {}", at.format("%H:%M:%S")));
+                            out.push(format!(
+                                "crossed the alarm level at {}",
+                                quantumstate_core::time::hms(at)
+                            ));
                         }
                     }
                     for a in &d.corroborating {
@@ -78,7 +81,7 @@ fn evidence(agent: Agent, run: &RunState) -> Vec<String> {
                 for l in inv.evidence_logs.iter().take(5) {
                     out.push(format!(
                         "{} {} [{}] {}",
-                        l.timestamp.format("%H:%M:%S"),
+                        quantumstate_core::time::hms(l.timestamp),
                         l.level,
                         l.error_code.as_deref().unwrap_or("-"),
                         l.message.lines().next().unwrap_or_default()
@@ -112,8 +115,8 @@ fn evidence(agent: Agent, run: &RunState) -> Vec<String> {
             if let Some(r) = &run.remediation {
                 out.push(format!(
                     "executed {} → {}, {} recovery readings written",
-                    r.started_at.format("%H:%M:%S"),
-                    r.finished_at.format("%H:%M:%S"),
+                    quantumstate_core::time::hms(r.started_at),
+                    quantumstate_core::time::hms(r.finished_at),
                     r.recovery_points
                 ));
             }
@@ -128,7 +131,7 @@ fn evidence(agent: Agent, run: &RunState) -> Vec<String> {
                     } => {
                         out.push(format!(
                             "recovered at {}; MTTR {} min {} s",
-                            recovered_at.format("%H:%M:%S"),
+                            quantumstate_core::time::hms(recovered_at),
                             mttr_seconds / 60,
                             mttr_seconds % 60
                         ));

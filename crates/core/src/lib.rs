@@ -17,7 +17,8 @@
 //! - [`agents`]: Cassandra, Archaeologist, Surgeon and Guardian, and the
 //!   [`agents::Pipeline`] that runs them step by step or in one call.
 //! - [`share`] (replayable links), [`eval`] (agent quality over seeded variants),
-//!   [`ingest`] (NDJSON and CSV written by someone else).
+//!   [`ingest`] (NDJSON and CSV written by someone else), [`time`] (timestamp
+//!   parsing and clock formats) and [`order`] (one stable sort, for a smaller wasm).
 //!
 //! ```
 //! use quantumstate_core::{sim, MemoryStore, Scenario, SimConfig, Store};
@@ -38,6 +39,7 @@ pub mod elastic;
 pub mod eval;
 pub mod ingest;
 pub mod model;
+pub mod order;
 pub mod share;
 pub mod sim;
 pub mod store;

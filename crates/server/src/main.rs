@@ -171,6 +171,12 @@ async fn main() -> anyhow::Result<()> {
             };
             let config = ServeConfig { dist, proxy };
             config.check().context("cannot serve the app")?;
+            match serve::precompress(&config.dist) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("precompressed {n} files of {} (brotli and gzip)", config.dist.display()),
+                // A read-only build still works: responses are compressed on the fly.
+                Err(e) => tracing::warn!("cannot precompress {}: {e}", config.dist.display()),
+            }
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;

@@ -100,6 +100,8 @@ pub enum Allowed {
 
 /// Query parameters the app uses.
 const ALLOWED_PARAMS: &[&str] = &["refresh", "conflicts"];
+/// Only trims the answer: allowed on `_bulk`, whose per-item answers are large.
+const BULK_PARAMS: &[&str] = &["filter_path"];
 
 /// The policy: is `method path?query` (path after `/es`) allowed?
 pub fn route(config: &ProxyConfig, method: &Method, path: &str, query: Option<&str>) -> Result<Allowed, Refusal> {
@@ -120,7 +122,8 @@ pub fn route(config: &ProxyConfig, method: &Method, path: &str, query: Option<&s
     }
     for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
         let name = pair.split('=').next().unwrap_or_default();
-        if !ALLOWED_PARAMS.contains(&name) {
+        let bulk = path.trim_end_matches('/').ends_with("/_bulk");
+        if !(ALLOWED_PARAMS.contains(&name) || bulk && BULK_PARAMS.contains(&name)) {
             return Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
                 "bad_parameter",

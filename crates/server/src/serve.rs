@@ -1,5 +1,7 @@
 //! Serving the built app: static files from `dist/`, `index.html` for any
-//! other path (client-side routes and share links), gzip/brotli compression.
+//! other path (client-side routes and share links). The build's files are
+//! served precompressed (brotli 11, gzip 9, written once per build by
+//! [`precompress`]); other answers are compressed on the fly at a fast level.
 
 use crate::proxy::{self, ProxyConfig, ProxyState};
 use axum::extract::Request;
@@ -7,11 +9,14 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::Router;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::CompressionLevel;
 use tracing::Level;
 
 /// What `serve` needs.
@@ -64,7 +69,9 @@ pub fn app(config: &ServeConfig) -> anyhow::Result<Router> {
                 .max_age(std::time::Duration::from_secs(600)),
         )
     };
-    let index = ServeFile::new(config.dist.join("index.html"));
+    let index = ServeFile::new(config.dist.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
     let spa = Router::new().fallback(move |request: Request| {
         let mut index = index.clone();
         async move {
@@ -79,7 +86,10 @@ pub fn app(config: &ServeConfig) -> anyhow::Result<Router> {
             }
         }
     });
-    let files = ServeDir::new(&config.dist).fallback(spa);
+    let files = ServeDir::new(&config.dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(spa);
     Ok(Router::new()
         .route(
             "/healthz",
@@ -87,7 +97,8 @@ pub fn app(config: &ServeConfig) -> anyhow::Result<Router> {
         )
         .merge(proxy)
         .fallback_service(files)
-        .layer(CompressionLayer::new())
+        // Precompressed files pass through; API answers are not worth brotli 11.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         // Method, path, status and latency only: no bodies, no headers (credentials).
         .layer(
             TraceLayer::new_for_http()
@@ -105,4 +116,65 @@ pub async fn run(listener: tokio::net::TcpListener, config: ServeConfig) -> anyh
         })
         .await?;
     Ok(())
+}
+
+/// Extensions worth compressing.
+const COMPRESSIBLE: [&str; 6] = ["wasm", "js", "css", "html", "svg", "json"];
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Write `x.br` (brotli 11) and `x.gz` (gzip 9) next to every compressible
+/// file under `dist` that lacks a fresh one; returns how many files it
+/// compressed. Writes go to a temporary name and are renamed into place, so
+/// servers starting together never serve a half-written file.
+pub fn precompress(dist: &Path) -> std::io::Result<usize> {
+    let mut done = 0;
+    let mut dirs = vec![dist.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            if !COMPRESSIBLE.contains(&ext) {
+                continue;
+            }
+            let source = modified(&path);
+            let fresh = |suffix: &str| {
+                let mut name = path.clone().into_os_string();
+                name.push(suffix);
+                let target = PathBuf::from(name);
+                let ok = matches!((modified(&target), source), (Some(t), Some(s)) if t >= s);
+                (target, ok)
+            };
+            let (br, br_ok) = fresh(".br");
+            let (gz, gz_ok) = fresh(".gz");
+            if br_ok && gz_ok {
+                continue;
+            }
+            let bytes = std::fs::read(&path)?;
+            let mut brotli = Vec::new();
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: 11,
+                lgwin: 22,
+                ..Default::default()
+            };
+            brotli::BrotliCompress(&mut &bytes[..], &mut brotli, &params)?;
+            let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gzip.write_all(&bytes)?;
+            let gzip = gzip.finish()?;
+            for (target, data) in [(br, brotli), (gz, gzip)] {
+                let mut tmp = target.clone().into_os_string();
+                tmp.push(format!(".tmp-{}", std::process::id()));
+                std::fs::write(&tmp, data)?;
+                std::fs::rename(&tmp, &target)?;
+            }
+            done += 1;
+        }
+    }
+    Ok(done)
 }

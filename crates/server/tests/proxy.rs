@@ -26,6 +26,12 @@ fn table() -> Vec<(Method, String, Option<&'static str>, u16)> {
         (X::POST, format!("/{M}/_search"), None, 0),
         (X::POST, "/logs-quantumstate/_count".into(), None, 0),
         (X::POST, "/_bulk".into(), Some("refresh=wait_for"), 0),
+        (
+            X::POST,
+            "/_bulk".into(),
+            Some("filter_path=items.*.status,items.*.error&refresh=wait_for"),
+            0,
+        ),
         (X::PUT, format!("/{D}/_doc/d-1"), Some("refresh=wait_for"), 0),
         (
             X::POST,

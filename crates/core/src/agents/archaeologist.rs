@@ -289,8 +289,8 @@ pub async fn investigate<S: Store>(
     });
     let deploy_score = deploy.as_ref().map(|(_, _, s)| *s).unwrap_or(0.0);
 
-    let mut ranked = [(deploy_score, 0u8), (dependency_score, 1), (memory_score, 2)];
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut ranked = vec![(deploy_score, 0u8), (dependency_score, 1), (memory_score, 2)];
+    crate::order::sort_by(&mut ranked, |a, b| b.0.total_cmp(&a.0));
     let (best_score, best) = ranked[0];
     let margin = best_score - ranked[1].0;
     let dependency_name = || {
@@ -339,7 +339,7 @@ pub async fn investigate<S: Store>(
             format!(
                 "deploy {:.0} min before onset; the errors that followed are code defects{}",
                 lead.max(0.0),
-                first_err.map(|t| format!(", first at {}", t.format("%H:%M:%S"))).unwrap_or_default()
+                first_err.map(|t| format!(", first at {}", crate::time::hms(t))).unwrap_or_default()
             )
         } else if shares.dependency > shares.code_defect {
             format!(
@@ -372,14 +372,14 @@ pub async fn investigate<S: Store>(
         ),
         RootCause::Dependency { name } => format!(
             "Dependency failure: {name} became unavailable to {service} at {}; requests fell back and failed ({}).",
-            onset.format("%H:%M"),
+            crate::time::hm(onset),
             codes.iter().take(2).map(|c| c.code.as_str()).collect::<Vec<_>>().join(", ")
         ),
         RootCause::MemoryExhaustion => format!(
             "Heap exhaustion in {service}: memory grew {:+.1}%/min from {:.0}% since {} without being reclaimed (memory leak); GC pressure {}.",
             detection.primary.rate_per_min,
             detection.primary.baseline.median,
-            onset.format("%H:%M"),
+            crate::time::hm(onset),
             codes.first().map(|c| format!("logged {} times as {}", c.count, c.code)).unwrap_or_else(|| "visible in latency".into())
         ),
         RootCause::Saturation => format!("Capacity saturation on {service}: {} without an error-log explanation.", detection.primary.key.metric_type),
@@ -399,7 +399,7 @@ pub async fn investigate<S: Store>(
             codes
                 .iter()
                 .take(3)
-                .map(|c| format!("{} ×{} (first {})", c.code, c.count, c.first_seen.format("%H:%M:%S")))
+                .map(|c| format!("{} ×{} (first {})", c.code, c.count, crate::time::hms(c.first_seen)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -415,7 +415,7 @@ pub async fn investigate<S: Store>(
     if let Some(d) = &deploy_event {
         evidence.push(format!(
             "deploy at {}: \"{}\" — {}",
-            d.at.format("%H:%M:%S"),
+            crate::time::hms(d.at),
             d.message,
             d.verdict
         ));
@@ -573,7 +573,9 @@ async fn rank_similar<S: Store>(
             })
         })
         .collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.days_ago.total_cmp(&b.days_ago)));
+    crate::order::sort_by(&mut out, |a, b| {
+        b.score.total_cmp(&a.score).then(a.days_ago.total_cmp(&b.days_ago))
+    });
     out.truncate(3);
     Ok(out)
 }

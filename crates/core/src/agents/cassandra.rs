@@ -148,7 +148,7 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
         });
     };
     let (mut mine, elsewhere): (Vec<_>, Vec<_>) = anomalies.into_iter().partition(|a| a.key.service == primary_service);
-    mine.sort_by(|a, b| b.severity.total_cmp(&a.severity));
+    crate::order::sort_by(&mut mine, |a, b| b.severity.total_cmp(&a.severity));
     let primary = mine.remove(0);
     let region = store
         .logs(&LogQuery {
@@ -210,7 +210,7 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
 
 fn distinct_services(states: &[SeriesState]) -> usize {
     let mut s: Vec<&str> = states.iter().map(|s| s.key.service.as_str()).collect();
-    s.sort_unstable();
+    crate::order::sort_by(&mut s, |a, b| a.cmp(b));
     s.dedup();
     s.len()
 }
@@ -341,7 +341,7 @@ fn pick_service(anomalies: &[SeriesAnomaly]) -> Option<String> {
             None => services.push((&a.key.service, a.severity)),
         }
     }
-    services.sort_by(|a, b| b.1.total_cmp(&a.1));
+    crate::order::sort_by(&mut services, |a, b| b.1.total_cmp(&a.1));
     services.first().map(|(s, _)| s.to_string())
 }
 
@@ -468,20 +468,20 @@ fn describe(
         unit(primary.current),
         unit(primary.baseline.median),
         movement,
-        primary.detected_at.format("%H:%M"),
+        crate::time::hm(primary.detected_at),
         unit(primary.value_at_detection),
-        primary.onset.format("%H:%M"),
+        crate::time::hm(primary.onset),
     );
     let alarm = unit(forecast.alarm_level);
     let at_detection = forecast.minutes_at_detection.filter(|_| !sudden);
     match (at_detection, forecast.crossed_at, forecast.eta) {
         (Some(min), Some(crossed), _) => text.push_str(&format!(
             " Forecast at detection: {alarm} alarm level in ~{min:.0} minutes; crossed at {} ({:.0} min after the flag).",
-            crossed.format("%H:%M"),
+            crate::time::hm(crossed),
             (crossed - primary.detected_at).num_seconds() as f64 / 60.0
         )),
-        (_, Some(crossed), _) => text.push_str(&format!(" Past the {alarm} alarm level since {}.", crossed.format("%H:%M"))),
-        (_, None, Some(eta)) => text.push_str(&format!(" Time to critical ({alarm}): ~{}.", eta.format("%H:%M"))),
+        (_, Some(crossed), _) => text.push_str(&format!(" Past the {alarm} alarm level since {}.", crate::time::hm(crossed))),
+        (_, None, Some(eta)) => text.push_str(&format!(" Time to critical ({alarm}): ~{}.", crate::time::hm(eta))),
         _ => {}
     }
     if !corroborating.is_empty() {

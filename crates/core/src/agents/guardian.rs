@@ -82,7 +82,7 @@ pub async fn verify<S: Store>(
                 "{} still {:.1} at {}",
                 state.key.metric_type,
                 v,
-                at.format("%H:%M")
+                crate::time::hm(at)
             ));
         }
     }
@@ -138,12 +138,12 @@ pub async fn verify<S: Store>(
                 "RESOLVED: {} back inside healthy ranges on all {} metrics from {} and stable for {} min after {}. MTTR {} min {} s from onset {}.{}",
                 detection.service,
                 mine.len(),
-                recovered_at.format("%H:%M:%S"),
+                crate::time::hms(recovered_at),
                 config.sustain_minutes,
                 remediation.plan.summary(),
                 mttr / 60,
                 mttr % 60,
-                detection.onset.format("%H:%M"),
+                crate::time::hm(detection.onset),
                 comparison
             );
             (

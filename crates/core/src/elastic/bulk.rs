@@ -56,6 +56,15 @@ fn backoff(config: &BulkConfig, attempt: u32, rng: &mut SimRng) -> u64 {
     (rng.uniform() * ceiling as f64) as u64
 }
 
+/// Only what the writer reads back: each item's status and error. A full
+/// answer repeats index, version, shards and sequence numbers for every
+/// document, five times the bytes to send back and to parse.
+macro_rules! bulk_answer {
+    () => {
+        "filter_path=items.*.status,items.*.error"
+    };
+}
+
 /// One chunk's NDJSON body (ends with a newline, as `_bulk` requires).
 pub fn ndjson(index: &str, items: &[(String, String)]) -> String {
     let mut body = String::with_capacity(items.iter().map(|(id, s)| id.len() + s.len() + 48 + index.len()).sum());
@@ -110,9 +119,9 @@ pub(super) async fn write<T: Transport, D: Document>(
         while !pending.is_empty() {
             let owned: Vec<(String, String)> = pending.iter().map(|p| (*p).clone()).collect();
             let path = if last_chunk {
-                "/_bulk?refresh=wait_for"
+                concat!("/_bulk?", bulk_answer!(), "&refresh=wait_for")
             } else {
-                "/_bulk"
+                concat!("/_bulk?", bulk_answer!())
             };
             let request = Request {
                 method: Method::Post,

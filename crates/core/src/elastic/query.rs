@@ -84,7 +84,7 @@ pub fn parse_series_keys(v: &Value) -> Result<Vec<SeriesKey>, StoreError> {
             out.push(SeriesKey::new(service, m["key"].as_str().unwrap_or_default()));
         }
     }
-    out.sort();
+    crate::order::sort_by(&mut out, |a, b| a.cmp(b));
     Ok(out)
 }
 
@@ -247,7 +247,7 @@ pub fn parse_error_codes(v: &Value) -> Result<Vec<ErrorCodeCount>, StoreError> {
             })
         })
         .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+    crate::order::sort_by(&mut out, |a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
     Ok(out)
 }
 

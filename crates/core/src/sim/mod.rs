@@ -285,7 +285,9 @@ pub fn generate(config: &SimConfig) -> Dataset {
     }
     let deploy_at = fault.and_then(|f| f.deploy_at());
     let mut logs = logs::generate(config, &timeline, fault.as_ref(), &metrics);
-    logs.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.service.cmp(&b.service)));
+    crate::order::sort_by(&mut logs, |a, b| {
+        a.timestamp.cmp(&b.timestamp).then_with(|| a.service.cmp(&b.service))
+    });
     Dataset {
         metrics,
         logs,

@@ -206,7 +206,7 @@ impl Store for MemoryStore {
             entry.last_seen = entry.last_seen.max(doc.timestamp);
         }
         let mut out: Vec<ErrorCodeCount> = codes.into_values().collect();
-        out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+        crate::order::sort_by(&mut out, |a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
         Ok(out)
     }
 
@@ -219,7 +219,7 @@ impl Store for MemoryStore {
             .filter(|d| query.anomaly_type.as_deref().is_none_or(|t| d.anomaly_type == t))
             .cloned()
             .collect();
-        out.sort_by_key(|d| std::cmp::Reverse(d.timestamp));
+        crate::order::sort_by(&mut out, |a, b| b.timestamp.cmp(&a.timestamp));
         out.truncate(if query.limit == 0 { usize::MAX } else { query.limit });
         Ok(out)
     }
@@ -227,7 +227,9 @@ impl Store for MemoryStore {
     async fn decisions(&self, limit: usize) -> Result<Vec<DecisionDoc>, StoreError> {
         let inner = self.lock();
         let mut out: Vec<DecisionDoc> = inner.decisions.values().cloned().collect();
-        out.sort_by(|a, b| b.timestamp.cmp(&a.timestamp).then_with(|| b.agent.cmp(&a.agent)));
+        crate::order::sort_by(&mut out, |a, b| {
+            b.timestamp.cmp(&a.timestamp).then_with(|| b.agent.cmp(&a.agent))
+        });
         out.truncate(limit);
         Ok(out)
     }

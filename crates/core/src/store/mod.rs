@@ -196,11 +196,20 @@ pub async fn load_scenario<S: Store>(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<crate::sim::Dataset, StoreError> {
     let data = crate::sim::generate(config);
+    load_dataset(store, config.anchor, &data, progress).await?;
+    Ok(data)
+}
+
+/// The writing half of [`load_scenario`], for callers that time generation apart.
+pub async fn load_dataset<S: Store>(
+    store: &S,
+    anchor: chrono::DateTime<chrono::Utc>,
+    data: &crate::sim::Dataset,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(), StoreError> {
     let total = data.len();
     store.clear_telemetry().await?;
-    store
-        .write_incidents(&crate::sim::seeded_incidents(config.anchor))
-        .await?;
+    store.write_incidents(&crate::sim::seeded_incidents(anchor)).await?;
     let mut written = 0;
     for chunk in data.metrics.chunks(LOAD_CHUNK) {
         written += store.write_metrics(chunk).await? as usize;
@@ -217,5 +226,5 @@ pub async fn load_scenario<S: Store>(
             stored: counts.metrics + counts.logs,
         });
     }
-    Ok(data)
+    Ok(())
 }

@@ -1,25 +1,12 @@
 //! Shared fixtures for the end-to-end tests: a real `quantumstate serve`, a real
 //! ChromeDriver, and a headless Chromium session driven through WebDriver.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use fantoccini::{Client, ClientBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+use fantoccini::Client;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-/// A child process killed on drop.
-pub struct Running(pub Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+pub use quantumstate_testkit::{browser, osmem, Running};
 
 /// The built app: `QS_DIST`, or `dist/` at the workspace root.
 pub fn dist() -> PathBuf {
@@ -36,68 +23,7 @@ pub fn dist() -> PathBuf {
 
 /// Start `quantumstate serve` on a free port; returns it and its base URL.
 pub fn serve(extra: &[&str]) -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quantumstate"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--dist"])
-        .arg(dist())
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start quantumstate serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    // The server prints its address once it is listening: no guessing with sleeps.
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .expect("read stdout");
-        if let Some(rest) = line.strip_prefix("QuantumState listening on ") {
-            break rest.trim_end_matches('/').to_string();
-        }
-    };
-    (Running(child), url)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A headless Chromium session (window `width`×`height`) and its driver.
-pub async fn browser(width: u32, height: u32) -> (Client, Running) {
-    let port = free_port();
-    let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver (apt-get install chromium-driver; scripts/test.sh does)");
-    let driver = Running(driver);
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({ "args": [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", format!("--window-size={width},{height}")
-        ]}),
-    );
-    // ChromeDriver takes a moment to listen: retry the connection, bounded.
-    let mut last_err = None;
-    for _ in 0..100 {
-        match ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(client) => return (client, driver),
-            Err(e) => {
-                last_err = Some(e);
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
-    panic!("cannot connect to chromedriver: {last_err:?}");
+    quantumstate_testkit::serve(env!("CARGO_BIN_EXE_quantumstate").as_ref(), &dist(), extra)
 }
 
 /// Count the pixels of a canvas that differ from its top-left (background) pixel.
@@ -126,44 +52,6 @@ pub async fn screenshot(client: &Client, name: &str) {
     std::fs::create_dir_all(&dir).unwrap();
     let png = client.screenshot().await.unwrap();
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-}
-
-/// Start the Elasticsearch-compatible test server (osmem-server from PyPI;
-/// scripts/test.sh installs it). Returns it and its base URL.
-pub fn osmem() -> (Running, String) {
-    let bin = Command::new("python3")
-        .args(["-c", "import osmem_server; print(osmem_server.resolve_binary())"])
-        .output()
-        .expect("python3");
-    assert!(
-        bin.status.success(),
-        "osmem-server is not installed: pip install osmem-server==0.1.6 (scripts/test.sh does)"
-    );
-    let bin = String::from_utf8(bin.stdout).unwrap().trim().to_string();
-    let mut child = Command::new(bin)
-        .args([
-            "-addr",
-            "127.0.0.1:0",
-            "-no-stdin-watch",
-            "-parent-pid",
-            &std::process::id().to_string(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start osmem-server");
-    let stdout = child.stdout.take().unwrap();
-    // It prints one JSON line with its URL once it listens.
-    let line = BufReader::new(stdout)
-        .lines()
-        .next()
-        .expect("osmem-server exited")
-        .unwrap();
-    let url = serde_json::from_str::<serde_json::Value>(&line).unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (Running(child), url)
 }
 
 /// Serve `router` on a free loopback port in this runtime; returns its base URL.

@@ -1,0 +1,214 @@
+//! `quantumstate-bench`: the numbers users feel, from one run on one machine.
+//!
+//! `scripts/bench.sh` builds the app and the server in release mode, runs the
+//! criterion benches, then this binary, which measures the rest, prints one
+//! Markdown table and writes it to `docs/benchmarks.md`. See README.md,
+//! "Benchmarks".
+
+mod bundle;
+mod criterion;
+mod ingest;
+mod machine;
+mod page;
+mod report;
+mod stats;
+
+use anyhow::Context;
+use clap::Parser;
+use quantumstate_testkit::Driver;
+use stats::Sample;
+use std::path::PathBuf;
+
+/// Scenario buttons in the order the page shows them.
+const SCENARIOS: [&str; 5] = [
+    "memory-leak",
+    "deployment-rollback",
+    "error-spike",
+    "red-herring",
+    "healthy",
+];
+
+#[derive(Parser)]
+#[command(about = "Measure QuantumState: bundle, load, click to verdict, throughput, scale, memory")]
+struct Args {
+    /// The release build of the app (`trunk build --release`).
+    #[arg(long, default_value = "dist")]
+    dist: PathBuf,
+    /// The release `quantumstate` binary (`cargo build --release -p quantumstate-server`).
+    #[arg(long, default_value = "target/release/quantumstate")]
+    server: PathBuf,
+    /// Where criterion wrote `cargo bench -p quantumstate-core --bench pipeline`.
+    #[arg(long, default_value = "target/criterion")]
+    criterion: PathBuf,
+    /// The Markdown report.
+    #[arg(long, default_value = "docs/benchmarks.md")]
+    out: PathBuf,
+    /// Cold loads, each in a fresh browser profile.
+    #[arg(long, default_value_t = 7)]
+    loads: usize,
+    /// Timed clicks per scenario and store (after one untimed warm-up click).
+    #[arg(long, default_value_t = 5)]
+    clicks: usize,
+    /// "Run all" rounds in one page for the memory figures.
+    #[arg(long, default_value_t = 10)]
+    rounds: usize,
+    /// Documents per bulk-ingest run (proxy versus direct).
+    #[arg(long, default_value_t = 100_000)]
+    ingest_docs: usize,
+    /// Bulk-ingest runs per path, alternating.
+    #[arg(long, default_value_t = 3)]
+    ingest_runs: usize,
+    /// Cassandra scans timed on the week of history.
+    #[arg(long, default_value_t = 5)]
+    scans: usize,
+}
+
+/// Everything measured, for the report.
+pub struct Results {
+    pub machine: machine::Machine,
+    pub bundle: Vec<bundle::FileSize>,
+    pub loads: Vec<page::Load>,
+    /// (store label, scenario, clicks)
+    pub clicks: Vec<(&'static str, &'static str, Vec<page::Click>)>,
+    pub generate: Option<criterion::Estimate>,
+    pub pipeline: Option<criterion::Estimate>,
+    pub ingest_docs: usize,
+    pub direct_s: Sample,
+    pub proxy_s: Sample,
+    pub week_docs: (usize, usize),
+    pub week_generate_s: f64,
+    pub week_ingest_s: f64,
+    pub scans: Vec<ingest::QueryRound>,
+    pub baselines: ingest::QueryRound,
+    pub memory: Vec<page::Memory>,
+    pub run_all_ms: Vec<f64>,
+}
+
+fn say(what: &str) {
+    eprintln!("==> {what}");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    say("bundle sizes");
+    let bundle = bundle::measure(&args.dist)?;
+    let generate = criterion::read(&args.criterion, "generate", "memory-leak");
+    let pipeline = criterion::read(&args.criterion, "pipeline", "memory-leak");
+    for e in [&generate, &pipeline].into_iter().filter_map(|r| r.as_ref().err()) {
+        eprintln!("warning: {e:#}");
+    }
+
+    let (_osmem, es_url) = quantumstate_testkit::osmem();
+    anyhow::ensure!(
+        args.server.is_file(),
+        "no server binary at {}: cargo build --release -p quantumstate-server",
+        args.server.display()
+    );
+    let (_server, url) = quantumstate_testkit::serve(&args.server, &args.dist, &["--es-url", &es_url]);
+    let driver = Driver::start();
+
+    say(&format!("{} cold loads", args.loads));
+    let mut loads = Vec::new();
+    for _ in 0..args.loads {
+        loads.push(page::cold_load(&driver, &url).await.context("cold load")?);
+    }
+
+    let mut clicks = Vec::new();
+    for (label, elastic) in [("embedded", false), ("Elasticsearch", true)] {
+        say(&format!(
+            "click to verdict, {label} store, {} clicks per scenario",
+            args.clicks
+        ));
+        let client = page::open(&driver, &url).await?;
+        if elastic {
+            page::use_elastic(&client).await?;
+        }
+        for scenario in SCENARIOS {
+            // The first click of each scenario warms caches; it is not counted.
+            page::click(&client, scenario)
+                .await
+                .with_context(|| format!("{scenario}, {label}"))?;
+            let mut timed = Vec::new();
+            for _ in 0..args.clicks {
+                timed.push(
+                    page::click(&client, scenario)
+                        .await
+                        .with_context(|| format!("{scenario}, {label}"))?,
+                );
+            }
+            clicks.push((label, scenario, timed));
+        }
+        client.close().await?;
+    }
+
+    say(&format!("memory: \"Run all\" {} times in one page", args.rounds));
+    let client = page::open(&driver, &url).await?;
+    let mut memory = Vec::new();
+    let mut run_all_ms = Vec::new();
+    for _ in 0..args.rounds {
+        run_all_ms.push(page::run_all(&client).await?);
+        memory.push(page::memory(&client).await?);
+    }
+    client.close().await?;
+
+    say("a week of history: generation");
+    let week = ingest::generate_week();
+    let data = week.data;
+    anyhow::ensure!(
+        data.metrics.len() >= args.ingest_docs,
+        "the week has {} metric documents, fewer than --ingest-docs",
+        data.metrics.len()
+    );
+    say(&format!(
+        "bulk ingest of {} documents, proxy versus direct, {} runs each",
+        args.ingest_docs, args.ingest_runs
+    ));
+    let docs = &data.metrics[..args.ingest_docs];
+    let proxy_url = format!("{url}/es");
+    let (mut direct, mut proxy) = (Vec::new(), Vec::new());
+    for _ in 0..args.ingest_runs {
+        direct.push(ingest::timed_bulk(&es_url, docs).await.context("direct bulk")?);
+        proxy.push(
+            ingest::timed_bulk(&proxy_url, docs)
+                .await
+                .context("bulk through the proxy")?,
+        );
+    }
+
+    say("a week of history: ingest and Cassandra's queries");
+    let week_ingest_s = ingest::ingest_week(&es_url, &data).await?;
+    let end = data.truth.timeline.end;
+    let mut scans = Vec::new();
+    for _ in 0..args.scans {
+        scans.push(ingest::cassandra_scan(&es_url, end).await?);
+    }
+    let baselines = ingest::week_baselines(&es_url, data.truth.timeline.window()).await?;
+
+    let results = Results {
+        machine: machine::describe(),
+        bundle,
+        loads,
+        clicks,
+        generate: generate.ok(),
+        pipeline: pipeline.ok(),
+        ingest_docs: args.ingest_docs,
+        direct_s: Sample::new(direct),
+        proxy_s: Sample::new(proxy),
+        week_docs: (data.metrics.len(), data.logs.len()),
+        week_generate_s: week.seconds,
+        week_ingest_s,
+        scans,
+        baselines,
+        memory,
+        run_all_ms,
+    };
+    let markdown = report::markdown(&results);
+    println!("{markdown}");
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.out, &markdown).with_context(|| format!("writing {}", args.out.display()))?;
+    say(&format!("written to {}", args.out.display()));
+    Ok(())
+}

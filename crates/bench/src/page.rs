@@ -1,0 +1,243 @@
+//! Measurements in headless Chromium: cold loads, click to verdict, the
+//! browser's generation rate, and memory over many runs in one page.
+//!
+//! Times come from the page's own clock (`performance.now()`): a
+//! MutationObserver notes when Cassandra's decision and Guardian's verdict
+//! reach the DOM, so WebDriver's round trips are not in the figures.
+
+use anyhow::{anyhow, bail, Context};
+use fantoccini::wd::TimeoutConfiguration;
+use fantoccini::{Client, Locator};
+use quantumstate_testkit::Driver;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Extra Chromium flags: precise `performance.memory` and a callable `gc()`.
+const MEMORY_FLAGS: [&str; 2] = ["--enable-precise-memory-info", "--js-flags=--expose-gc"];
+const WAIT: Duration = Duration::from_secs(120);
+
+pub async fn session(driver: &Driver) -> anyhow::Result<Client> {
+    let client = driver.session(1440, 900, &MEMORY_FLAGS).await;
+    client
+        .update_timeouts(TimeoutConfiguration::new(Some(WAIT), Some(WAIT), None))
+        .await?;
+    Ok(client)
+}
+
+async fn run<T: for<'de> Deserialize<'de>>(client: &Client, script: &str, args: Vec<Value>) -> anyhow::Result<T> {
+    let v = client.execute_async(script, args).await?;
+    if let Some(e) = v.get("error").and_then(Value::as_str) {
+        bail!("in the page: {e}");
+    }
+    serde_json::from_value(v.clone()).with_context(|| format!("unexpected answer from the page: {v}"))
+}
+
+/// One cold load: navigation start → the app's `app-interactive` mark.
+#[derive(Debug, Deserialize)]
+pub struct Load {
+    pub interactive_ms: f64,
+    pub fcp_ms: Option<f64>,
+    /// Bytes over the wire (all resources and the document), as the server sent them.
+    pub transferred: u64,
+}
+
+const LOAD_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+// Both the app's mark and the first contentful paint are observed (buffered:
+// earlier entries count); the paint is given until two frames after the mark.
+let interactive = null, fcp = null, frames = 0, finished = false;
+const finish = () => {
+    if (finished) return;
+    finished = true;
+    const nav = performance.getEntriesByType('navigation')[0];
+    const resources = performance.getEntriesByType('resource');
+    done({
+        interactive_ms: interactive,
+        fcp_ms: fcp,
+        transferred: resources.reduce((n, r) => n + r.transferSize, nav ? nav.transferSize : 0),
+    });
+};
+const frame = () => { if (fcp !== null || ++frames > 2) finish(); else requestAnimationFrame(frame); };
+new PerformanceObserver(list => {
+    const p = list.getEntriesByName('first-contentful-paint')[0];
+    if (p) { fcp = p.startTime; if (interactive !== null) finish(); }
+}).observe({ type: 'paint', buffered: true });
+new PerformanceObserver((list, observer) => {
+    const m = list.getEntriesByName('app-interactive')[0];
+    if (m) { observer.disconnect(); interactive = m.startTime; requestAnimationFrame(frame); }
+}).observe({ type: 'mark', buffered: true });
+"#;
+
+/// A fresh browser profile (empty cache) loads `url`.
+pub async fn cold_load(driver: &Driver, url: &str) -> anyhow::Result<Load> {
+    let client = session(driver).await?;
+    client.goto(url).await?;
+    let load = run(&client, LOAD_JS, vec![]).await;
+    client.close().await?;
+    load
+}
+
+/// Wait until the app is idle: every scenario button enabled again.
+pub async fn idle(client: &Client) -> anyhow::Result<()> {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("button.scenario:not([disabled])"))
+        .await
+        .map_err(|e| anyhow!("the app did not become idle: {e}"))?;
+    if let Ok(e) = client.find(Locator::Css("p.error[role='alert']")).await {
+        bail!("the app shows an error: {}", e.text().await.unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// One scenario click, timed in the page.
+#[derive(Debug, Deserialize)]
+pub struct Click {
+    /// Click → Cassandra's decision in the DOM.
+    pub cassandra_ms: f64,
+    /// Click → Guardian's verdict (or "no incident") in the DOM.
+    pub verdict_ms: f64,
+    pub verdict: String,
+    /// The app's own `qs:generate` and `qs:write` measures, and the documents it generated.
+    pub generate_ms: Option<f64>,
+    pub write_ms: Option<f64>,
+    pub documents: Option<u64>,
+}
+
+const CLICK_JS: &str = r#"
+const [name, done] = arguments;
+const button = document.querySelector(`button[data-scenario='${name}']`);
+const verdict = document.getElementById('verdict');
+if (!button || button.disabled || !verdict) { done({ error: `no idle button for ${name}` }); return; }
+const decision = () => document.querySelector("[data-agent='cassandra'] .decision");
+const terminal = () => /\b(resolved|noincident|escalated|awaitingapproval)\b/.test(verdict.className);
+let cleared = false, cassandra = null;
+const observer = new MutationObserver(() => {
+    const now = performance.now();
+    if (!cleared) { if (decision() || terminal()) return; cleared = true; }
+    if (cassandra === null && decision()) cassandra = now;
+    if (cassandra !== null && terminal()) {
+        observer.disconnect();
+        done({ cassandra_ms: cassandra - t0, verdict_ms: now - t0, verdict: verdict.className });
+    }
+});
+observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+const t0 = performance.now();
+button.click();
+"#;
+
+const GENERATED_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+const measure = name => {
+    const m = performance.getEntriesByName(name, 'measure').pop();
+    return m ? m.duration : null;
+};
+const counts = document.querySelector('.counts');
+const found = counts && counts.textContent.match(/generated (\d+) documents/);
+done({
+    generate_ms: measure('qs:generate'),
+    write_ms: measure('qs:write'),
+    documents: found ? Number(found[1]) : null,
+});
+"#;
+
+#[derive(Deserialize)]
+struct Generated {
+    generate_ms: Option<f64>,
+    write_ms: Option<f64>,
+    documents: Option<u64>,
+}
+
+/// Click `scenario`'s button, wait for the verdict and for the app to settle.
+pub async fn click(client: &Client, scenario: &str) -> anyhow::Result<Click> {
+    idle(client).await?;
+    let mut click: Click = run(client, CLICK_JS, vec![json!(scenario)]).await?;
+    if click.verdict.contains("awaitingapproval") {
+        bail!("{scenario} waits for approval at the default threshold: nothing to time to a verdict");
+    }
+    idle(client).await?;
+    let g: Generated = run(client, GENERATED_JS, vec![]).await?;
+    click.generate_ms = g.generate_ms;
+    click.write_ms = g.write_ms;
+    click.documents = g.documents;
+    Ok(click)
+}
+
+/// Open the app in a new session and wait for its first (healthy) run to settle.
+pub async fn open(driver: &Driver, url: &str) -> anyhow::Result<Client> {
+    let client = session(driver).await?;
+    client.goto(url).await?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#verdict.noincident"))
+        .await?;
+    idle(&client).await?;
+    Ok(client)
+}
+
+/// Switch the page to Elasticsearch through the proxy the server offers at `/es`.
+pub async fn use_elastic(client: &Client) -> anyhow::Result<()> {
+    client.find(Locator::Css("#use-elastic")).await?.click().await?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(".badge[data-mode='Elasticsearch']"))
+        .await
+        .map_err(|e| anyhow!("the app did not switch to Elasticsearch: {e}"))?;
+    idle(client).await
+}
+
+/// Memory after a full garbage collection.
+#[derive(Debug, Deserialize, Clone, Copy)]
+pub struct Memory {
+    pub js_heap: f64,
+    pub wasm: f64,
+}
+
+const MEMORY_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+if (typeof gc !== 'function' || !performance.memory || !window.wasmBindings) {
+    done({ error: 'needs --js-flags=--expose-gc, performance.memory and window.wasmBindings' });
+    return;
+}
+gc();
+done({ js_heap: performance.memory.usedJSHeapSize, wasm: window.wasmBindings.wasm_memory_bytes() });
+"#;
+
+pub async fn memory(client: &Client) -> anyhow::Result<Memory> {
+    run(client, MEMORY_JS, vec![]).await
+}
+
+/// Press "Run all in sequence" and wait until its last run (healthy) has settled.
+const RUN_ALL_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+const button = document.getElementById('run-all');
+const verdict = document.getElementById('verdict');
+let left = false;
+const t0 = performance.now();
+const observer = new MutationObserver(() => {
+    const quiet = /\bnoincident\b/.test(verdict.className);
+    if (!left) { left = !quiet; return; }
+    const idle = !button.disabled && !document.querySelector('.busy');
+    if (quiet && idle && document.querySelector(".counts[data-scenario='healthy']")) {
+        observer.disconnect();
+        done({ ms: performance.now() - t0 });
+    }
+});
+observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+button.click();
+"#;
+
+#[derive(Deserialize)]
+struct Elapsed {
+    ms: f64,
+}
+
+/// One "Run all" (five scenarios); returns its duration in ms.
+pub async fn run_all(client: &Client) -> anyhow::Result<f64> {
+    idle(client).await?;
+    Ok(run::<Elapsed>(client, RUN_ALL_JS, vec![]).await?.ms)
+}

@@ -1,0 +1,352 @@
+//! The one table, in Markdown, with where and how it was measured.
+
+use crate::stats::{thousands, Sample};
+use crate::Results;
+use std::fmt::Write;
+
+/// Targets from issue 6.
+const BUNDLE_TARGET_GZIP: u64 = 150_000;
+const INTERACTIVE_TARGET_MS: f64 = 300.0;
+const EMBEDDED_VERDICT_TARGET_MS: f64 = 100.0;
+const ELASTIC_VERDICT_TARGET_MS: f64 = 1_500.0;
+const PROXY_RATIO_TARGET: f64 = 0.90;
+/// Stated bound: after the warm-up round, neither memory grows by more than this share.
+const MEMORY_GROWTH_BOUND: f64 = 0.05;
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "**missed**"
+    }
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} kB", bytes as f64 / 1000.0)
+}
+
+fn mib(bytes: f64) -> String {
+    format!("{:.2} MiB", bytes / 1_048_576.0)
+}
+
+fn rate(per_second: f64) -> String {
+    if per_second >= 1e6 {
+        format!("{:.2} M", per_second / 1e6)
+    } else {
+        thousands(per_second.round() as u64)
+    }
+}
+
+struct Table(String);
+
+impl Table {
+    fn row(&mut self, area: &str, measure: &str, result: &str, target: &str, status: &str) {
+        let _ = writeln!(self.0, "| {area} | {measure} | {result} | {target} | {status} |");
+    }
+}
+
+pub fn markdown(r: &Results) -> String {
+    let m = &r.machine;
+    let mut out = String::new();
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Measured {} on {} ({} cores, {}), commit {}, by `scripts/bench.sh` \
+         (see README.md, \"Benchmarks\"). Every figure is from this one run on this machine.\n",
+        m.date, m.cpu, m.cores, m.memory, m.commit
+    );
+    let tools: Vec<String> = m.tools.iter().map(|(t, v)| format!("{t}: `{v}`")).collect();
+    let _ = writeln!(out, "Tools: {}.\n", tools.join("; "));
+
+    let mut t = Table(String::new());
+    let _ = writeln!(t.0, "| area | measure | result | target | |");
+    let _ = writeln!(t.0, "|---|---|---|---|---|");
+
+    // Bundle.
+    for f in &r.bundle {
+        t.row(
+            "Bundle",
+            &format!("{} `{}`", f.kind, f.name),
+            &format!(
+                "raw {} B · gzip -9 {} B · brotli {} B",
+                thousands(f.raw),
+                thousands(f.gzip),
+                thousands(f.brotli)
+            ),
+            "",
+            "",
+        );
+    }
+    let first: Vec<_> = r.bundle.iter().filter(|f| f.kind != "other").collect();
+    let gzip: u64 = first.iter().map(|f| f.gzip).sum();
+    let brotli: u64 = first.iter().map(|f| f.brotli).sum();
+    let wire = Sample::new(r.loads.iter().map(|l| l.transferred as f64).collect());
+    t.row(
+        "Bundle",
+        "first load: HTML + JS + wasm + CSS",
+        &format!(
+            "gzip -9 {} · brotli {} · over the wire from `quantumstate serve` {}",
+            kb(gzip),
+            kb(brotli),
+            kb(wire.median() as u64)
+        ),
+        &format!("≤ {} gzip", kb(BUNDLE_TARGET_GZIP)),
+        &format!(
+            "{} ({:.2}× the target)",
+            verdict(gzip <= BUNDLE_TARGET_GZIP),
+            gzip as f64 / BUNDLE_TARGET_GZIP as f64
+        ),
+    );
+
+    // Load.
+    let interactive = Sample::new(r.loads.iter().map(|l| l.interactive_ms).collect());
+    t.row(
+        "Load",
+        "navigation start → `app-interactive` mark, cold profile",
+        &interactive.show(0, "ms"),
+        &format!("≤ {INTERACTIVE_TARGET_MS:.0} ms"),
+        verdict(interactive.median() <= INTERACTIVE_TARGET_MS),
+    );
+    let fcp = Sample::new(r.loads.iter().filter_map(|l| l.fcp_ms).collect());
+    t.row(
+        "Load",
+        "first contentful paint, cold profile",
+        &fcp.show(0, "ms"),
+        "",
+        "",
+    );
+
+    // Click to verdict.
+    for (store, scenario, clicks) in &r.clicks {
+        let v = Sample::new(clicks.iter().map(|c| c.verdict_ms).collect());
+        let c = Sample::new(clicks.iter().map(|c| c.cassandra_ms).collect());
+        let target = if *store == "embedded" {
+            EMBEDDED_VERDICT_TARGET_MS
+        } else {
+            ELASTIC_VERDICT_TARGET_MS
+        };
+        t.row(
+            "Click to verdict",
+            &format!("{store}: {scenario}"),
+            &format!(
+                "verdict {} · Cassandra's decision {} · of which writing the {} documents {}",
+                v.show(0, "ms"),
+                c.show(0, "ms"),
+                clicks
+                    .first()
+                    .and_then(|c| c.documents)
+                    .map(thousands)
+                    .unwrap_or_default(),
+                Sample::new(clicks.iter().filter_map(|c| c.write_ms).collect()).show(0, "ms")
+            ),
+            &format!("≤ {} ms", thousands(target as u64)),
+            verdict(v.median() <= target),
+        );
+    }
+
+    // Throughput.
+    if let Some(g) = &r.generate {
+        t.row(
+            "Throughput",
+            "generation, native (criterion, memory-leak default)",
+            &format!(
+                "{} docs/s ({} docs in {:.2} ms; 95% CI {:.2}–{:.2} ms)",
+                rate(g.elements_per_second().unwrap_or(f64::NAN)),
+                thousands(g.elements.unwrap_or(0)),
+                g.median_ns / 1e6,
+                g.low_ns / 1e6,
+                g.high_ns / 1e6
+            ),
+            "",
+            "",
+        );
+    }
+    let browser_rates = Sample::new(
+        r.clicks
+            .iter()
+            .filter(|(store, _, _)| *store == "embedded")
+            .flat_map(|(_, _, clicks)| clicks)
+            .filter_map(|c| Some(c.documents? as f64 * 1e3 / c.generate_ms?))
+            .collect(),
+    );
+    let native = r.generate.as_ref().and_then(|g| g.elements_per_second());
+    t.row(
+        "Throughput",
+        "generation in Chromium (wasm), every embedded click",
+        &format!(
+            "{} docs/s (min {}, max {}, n={}){}",
+            rate(browser_rates.median()),
+            rate(browser_rates.min()),
+            rate(browser_rates.max()),
+            browser_rates.n(),
+            native
+                .map(|n| format!("; {:.2}× native", browser_rates.median() / n))
+                .unwrap_or_default()
+        ),
+        "",
+        "",
+    );
+    if let Some(p) = &r.pipeline {
+        t.row(
+            "Throughput",
+            "pipeline: load + 4 agents, memory-leak default (criterion)",
+            &format!("{:.0} runs/s ({:.2} ms per run)", p.per_second(), p.median_ns / 1e6),
+            "",
+            "",
+        );
+    }
+    let docs = r.ingest_docs as f64;
+    let (direct, proxy) = (docs / r.direct_s.median(), docs / r.proxy_s.median());
+    t.row(
+        "Throughput",
+        &format!(
+            "bulk ingest of {} docs straight to osmem-server",
+            thousands(r.ingest_docs as u64)
+        ),
+        &format!(
+            "{} docs/s (median of {} runs, {:.2} s)",
+            rate(direct),
+            r.direct_s.n(),
+            r.direct_s.median()
+        ),
+        "",
+        "",
+    );
+    t.row(
+        "Throughput",
+        "the same through the proxy (`quantumstate serve --es-url`)",
+        &format!(
+            "{} docs/s (median of {} runs, {:.2} s): {:.0}% of direct",
+            rate(proxy),
+            r.proxy_s.n(),
+            r.proxy_s.median(),
+            100.0 * proxy / direct
+        ),
+        &format!("≥ {:.0}% of direct", PROXY_RATIO_TARGET * 100.0),
+        verdict(proxy / direct >= PROXY_RATIO_TARGET),
+    );
+
+    // Scale.
+    let (metrics, logs) = r.week_docs;
+    let week = (metrics + logs) as f64;
+    t.row(
+        "Scale",
+        "a week, 4 services, 30 s interval: generation (native)",
+        &format!(
+            "{} docs ({} metrics + {} logs) in {:.2} s: {} docs/s",
+            thousands(week as u64),
+            thousands(metrics as u64),
+            thousands(logs as u64),
+            r.week_generate_s,
+            rate(week / r.week_generate_s)
+        ),
+        "",
+        "",
+    );
+    t.row(
+        "Scale",
+        "the week into osmem-server (bulk, direct)",
+        &format!("{:.1} s: {} docs/s", r.week_ingest_s, rate(week / r.week_ingest_s)),
+        "",
+        "",
+    );
+    let scan = Sample::new(r.scans.iter().map(|s| s.ms).collect());
+    if let Some(s) = r.scans.first() {
+        t.row(
+            "Scale",
+            "Cassandra's scan at the week's end (3 h window, every series)",
+            &format!(
+                "{}: {} requests, {} documents returned, {} documents aggregated, {} of answers",
+                scan.show(0, "ms"),
+                s.requests,
+                s.hits_returned,
+                thousands(s.documents_covered),
+                kb(s.response_bytes)
+            ),
+            "aggregations only",
+            verdict(r.scans.iter().all(|s| s.hits_returned <= 1)),
+        );
+    }
+    let b = &r.baselines;
+    t.row(
+        "Scale",
+        "week-long baselines: `extended_stats` per series over all 7 days",
+        &format!(
+            "{:.0} ms: {} requests, {} documents returned, {} documents aggregated, {} of answers",
+            b.ms,
+            b.requests,
+            b.hits_returned,
+            thousands(b.documents_covered),
+            kb(b.response_bytes)
+        ),
+        "aggregations only",
+        verdict(b.hits_returned == 0),
+    );
+
+    // Memory.
+    if let (Some(first), Some(warm), Some(last)) = (r.memory.first(), r.memory.get(1), r.memory.last()) {
+        let runs = Sample::new(r.run_all_ms.clone());
+        t.row(
+            "Memory",
+            "after round 1 of \"Run all\" (5 scenarios), after `gc()`",
+            &format!("JS heap {} · wasm memory {}", mib(first.js_heap), mib(first.wasm)),
+            "",
+            "",
+        );
+        let heap_growth = (last.js_heap - warm.js_heap) / warm.js_heap;
+        let wasm_growth = (last.wasm - warm.wasm) / warm.wasm;
+        t.row(
+            "Memory",
+            &format!(
+                "after round {} (one \"Run all\": {})",
+                r.memory.len(),
+                runs.show(0, "ms")
+            ),
+            &format!(
+                "JS heap {} ({:+.1}% since round 2) · wasm memory {} ({:+.1}%)",
+                mib(last.js_heap),
+                heap_growth * 100.0,
+                mib(last.wasm),
+                wasm_growth * 100.0
+            ),
+            &format!("≤ {:.0}% growth after warm-up", MEMORY_GROWTH_BOUND * 100.0),
+            verdict(heap_growth <= MEMORY_GROWTH_BOUND && wasm_growth <= MEMORY_GROWTH_BOUND),
+        );
+    }
+    out.push_str(&t.0);
+    out.push_str(HOW);
+    out
+}
+
+const HOW: &str = "
+## How it is measured
+
+- **Bundle:** every file `trunk build --release` put in `dist/`, compressed here with gzip level 9
+  and brotli quality 11. \"Over the wire\" is the browser's `transferSize` for the page and all its
+  resources on a cold load from `quantumstate serve`, which compresses on the fly.
+- **Load:** each load is a new Chromium session with an empty profile (nothing cached). The figure
+  is the `startTime` of the `app-interactive` performance mark, which the app sets once its first
+  screen has been painted and the main thread is free, just before the opening healthy run starts
+  (`src/views/mod.rs`); `startTime` counts from navigation start. First contentful paint is
+  Chromium's own entry.
+- **Click to verdict:** in one page per store, one untimed warm-up click per scenario, then the
+  timed clicks. A MutationObserver in the page notes when Cassandra's decision and the verdict
+  (`#verdict` resolved or no incident) reach the DOM, on the page's own clock; the next click waits
+  until the app is idle. Elasticsearch mode is the same page switched to the proxy of
+  `quantumstate serve --es-url` in front of osmem-server: each click generates, bulk-writes and
+  queries through the proxy.
+- **Throughput:** criterion (`cargo bench -p quantumstate-core --bench pipeline`) for native
+  generation and the pipeline; the browser figure is the app's `qs:generate` User Timing measure
+  divided into the documents that run generated. Bulk ingest writes the first 100,000 metric
+  documents of the week below with the app's bulk writer (2,000 documents per request), direct and
+  through the proxy alternately, into emptied indices, and checks every document arrived.
+- **Scale:** a healthy week (7 × 24 h of history) for all four services at the default 30 s
+  interval, generated natively and bulk-written straight to osmem-server. Cassandra's scan is the
+  agent's own code (`cassandra::scan`) at the end of the week; a transport wrapper counts requests,
+  answer bytes and the documents returned in `hits.hits`; \"documents aggregated\" counts the
+  metric documents inside the windows the aggregations summarised.
+- **Memory:** one page, \"Run all in sequence\" repeatedly; after each round a full `gc()` (Chromium
+  with `--js-flags=--expose-gc`), then `performance.memory.usedJSHeapSize`
+  (`--enable-precise-memory-info`) and the wasm linear memory size. Round 1 is the warm-up; the
+  bound applies from round 2 to the last.
+";
