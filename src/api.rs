@@ -124,6 +124,13 @@ impl Store for AppStore {
     ) -> Result<Vec<SeriesPoint>, StoreError> {
         delegate!(self, s => s.metric_series(key, window, bucket).await)
     }
+    async fn all_series(
+        &self,
+        window: TimeWindow,
+        bucket: TimeDelta,
+    ) -> Result<Vec<(SeriesKey, Vec<SeriesPoint>)>, StoreError> {
+        delegate!(self, s => s.all_series(window, bucket).await)
+    }
     async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError> {
         delegate!(self, s => s.metric_stats(key, window).await)
     }

@@ -271,7 +271,7 @@ impl Controller {
         self.busy.set(Some(format!(
             "Generating and writing {} to the {}…",
             scenario.title(),
-            store.label().to_lowercase()
+            store.label().to_ascii_lowercase()
         )));
         let now = if self.knobs.live.get_untracked() {
             match self.replay(&store, &config).await {

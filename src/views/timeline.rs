@@ -218,7 +218,7 @@ pub fn Timeline() -> impl IntoView {
         <section class="panel timeline" aria-label="Incident timeline">
             <h2>
                 "Incident timeline "
-                <span id="verdict" class=move || format!("verdict {}", c.run.get().status.map(|s| format!("{s:?}").to_lowercase()).unwrap_or_default())>
+                <span id="verdict" class=move || format!("verdict {}", c.run.get().status.map(|s| format!("{s:?}").to_ascii_lowercase()).unwrap_or_default())>
                     {move || c.run.get().verdict_label().unwrap_or("")}
                 </span>
             </h2>

@@ -100,6 +100,26 @@ async fn both_stores_answer_the_contract_alike_and_the_agents_agree() {
         let window = data.truth.timeline.window();
         let keys = memory.series_keys(window).await.unwrap();
         assert_eq!(keys, elastic.series_keys(window).await.unwrap());
+        // Every series in one aggregation equals the per-series answers.
+        let bucket = TimeDelta::seconds(30);
+        let (all_m, all_e) = (
+            memory.all_series(window, bucket).await.unwrap(),
+            elastic.all_series(window, bucket).await.unwrap(),
+        );
+        assert_eq!(
+            all_e.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+            keys,
+            "{scenario}"
+        );
+        for ((km, pm), (ke, pe)) in all_m.iter().zip(&all_e) {
+            assert_eq!(km, ke);
+            assert_eq!(pe, &elastic.metric_series(ke, window, bucket).await.unwrap(), "{ke:?}");
+            assert_eq!(pm.len(), pe.len(), "{km:?}");
+            for (a, b) in pm.iter().zip(pe) {
+                assert_eq!((a.at, a.count), (b.at, b.count));
+                assert!((a.avg - b.avg).abs() < 1e-3, "{a:?} vs {b:?}");
+            }
+        }
         let key = SeriesKey::new("auth-service", "error_rate");
         let (ms, es) = (
             memory

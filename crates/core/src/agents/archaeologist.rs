@@ -151,7 +151,7 @@ fn shares(logs: &[LogDoc]) -> EvidenceShares {
     let mut s = EvidenceShares::default();
     let mut total = 0.0;
     for l in logs {
-        let text = format!("{} {}", l.message, l.error_code.as_deref().unwrap_or("")).to_lowercase();
+        let text = format!("{} {}", l.message, l.error_code.as_deref().unwrap_or("")).to_ascii_lowercase();
         let w = weight(l.level);
         total += w;
         if contains_any(&text, MEMORY_WORDS) {
@@ -185,7 +185,7 @@ fn version_in(text: &str) -> Option<String> {
 }
 
 fn previous_in(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
+    let lower = text.to_ascii_lowercase();
     ["previous:", "previous", "from "].iter().find_map(|marker| {
         let at = lower.find(marker)? + marker.len();
         version_in(&text[at..])
@@ -196,8 +196,8 @@ fn keywords(text: &str) -> std::collections::BTreeSet<String> {
     const STOP: &[&str] = &[
         "with", "from", "that", "this", "after", "before", "were", "into", "because", "within",
     ];
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
+    text.to_ascii_lowercase()
+        .split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric() && c != '_')
         .filter(|w| w.len() >= 4 && !STOP.contains(w) && !w.chars().all(|c| c.is_ascii_digit()))
         .map(str::to_string)
         .collect()
@@ -248,7 +248,7 @@ pub async fn investigate<S: Store>(
     let deploy_log = deploys
         .iter()
         .rev()
-        .find(|l| contains_any(&l.message.to_lowercase(), DEPLOY_DONE_WORDS))
+        .find(|l| contains_any(&l.message.to_ascii_lowercase(), DEPLOY_DONE_WORDS))
         .or(deploys.last());
     let first_error_after = |at: DateTime<Utc>| {
         warn_plus
@@ -268,7 +268,7 @@ pub async fn investigate<S: Store>(
         l.level == Level::Critical
             && (l.timestamp - onset).num_seconds().abs() <= 120
             && contains_any(
-                &format!("{} {}", l.message, l.error_code.as_deref().unwrap_or("")).to_lowercase(),
+                &format!("{} {}", l.message, l.error_code.as_deref().unwrap_or("")).to_ascii_lowercase(),
                 DEPENDENCY_WORDS,
             )
     });
@@ -296,7 +296,7 @@ pub async fn investigate<S: Store>(
     let dependency_name = || {
         let text: String = warn_plus
             .iter()
-            .map(|l| l.message.to_lowercase())
+            .map(|l| l.message.to_ascii_lowercase())
             .collect::<Vec<_>>()
             .join(" ");
         DEPENDENCY_NAMES
@@ -491,7 +491,7 @@ fn capitalized(word: &str) -> String {
     let mut chars = word.chars();
     chars
         .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
         .unwrap_or_default()
 }
 

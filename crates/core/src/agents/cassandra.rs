@@ -120,8 +120,7 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
     let mut states = Vec::new();
     let mut anomalies = Vec::new();
     let mut anomalous_points = Vec::new();
-    for key in store.series_keys(window).await? {
-        let points = store.metric_series(&key, window, bucket).await?;
+    for (key, points) in store.all_series(window, bucket).await? {
         let Some((state, anomaly)) = scan_series(config, &key, &points, analysis_start) else {
             continue;
         };
@@ -348,7 +347,7 @@ fn pick_service(anomalies: &[SeriesAnomaly]) -> Option<String> {
 /// Shape-based class of the leading symptom. (Archaeologist refines it with
 /// the cause, e.g. to `deployment_regression`.)
 pub fn classify(config: &AgentConfig, primary: &SeriesAnomaly) -> AnomalyType {
-    let name = primary.key.metric_type.to_lowercase();
+    let name = primary.key.metric_type.to_ascii_lowercase();
     let metric = primary.metric();
     let is = |m: MetricType, words: &[&str]| metric == Some(m) || words.iter().any(|w| name.contains(w));
     if is(MetricType::MemoryPercent, &["mem", "heap"]) {

@@ -119,7 +119,7 @@ pub fn plan(config: &AgentConfig, detection: &Detection, investigation: &Investi
         )
     });
     let past_used_same = similar.is_some_and(|s| {
-        let a = s.incident.actions_taken.to_lowercase();
+        let a = s.incident.actions_taken.to_ascii_lowercase();
         if a.contains(action.as_str()) {
             return true;
         }

@@ -282,6 +282,26 @@ impl<T: Transport> Store for ElasticStore<T> {
         query::parse_series(&v)
     }
 
+    async fn all_series(
+        &self,
+        window: TimeWindow,
+        bucket: TimeDelta,
+    ) -> Result<Vec<(SeriesKey, Vec<SeriesPoint>)>, StoreError> {
+        let keys = self.series_keys(window).await?;
+        let per_series = window.length().num_milliseconds() / bucket.num_milliseconds().max(1) + 1;
+        if keys.len() as i64 * per_series <= query::ALL_SERIES_MAX_BUCKETS {
+            let v = self.search(Index::Metrics, query::all_series(window, bucket)).await?;
+            return query::parse_all_series(&v);
+        }
+        // Too many buckets for one answer: a request per series.
+        let mut out = Vec::new();
+        for key in keys {
+            let points = self.metric_series(&key, window, bucket).await?;
+            out.push((key, points));
+        }
+        Ok(out)
+    }
+
     async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError> {
         let v = self.search(Index::Metrics, query::metric_stats(key, window)).await?;
         query::parse_stats(&v)

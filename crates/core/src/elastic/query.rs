@@ -88,23 +88,59 @@ pub fn parse_series_keys(v: &Value) -> Result<Vec<SeriesKey>, StoreError> {
     Ok(out)
 }
 
+fn histogram(bucket: TimeDelta) -> Value {
+    json!({
+        "date_histogram": {
+            "field": "@timestamp",
+            "fixed_interval": format!("{}s", bucket.num_seconds().max(1)),
+            "min_doc_count": 1,
+        },
+        "aggs": {
+            "avg": { "avg": { "field": "value" } },
+            "min": { "min": { "field": "value" } },
+            "max": { "max": { "field": "value" } },
+        },
+    })
+}
+
 pub fn metric_series(key: &SeriesKey, window: TimeWindow, bucket: TimeDelta) -> Value {
     json!({
         "size": 0,
         "query": key_filter(key, window),
-        "aggs": { "series": {
-            "date_histogram": {
-                "field": "@timestamp",
-                "fixed_interval": format!("{}s", bucket.num_seconds().max(1)),
-                "min_doc_count": 1,
-            },
-            "aggs": {
-                "avg": { "avg": { "field": "value" } },
-                "min": { "min": { "field": "value" } },
-                "max": { "max": { "field": "value" } },
-            },
+        "aggs": { "series": histogram(bucket) },
+    })
+}
+
+/// Histogram buckets one [`all_series`] request may ask for: well under
+/// Elasticsearch's default `search.max_buckets` (65,536).
+pub const ALL_SERIES_MAX_BUCKETS: i64 = 20_000;
+
+/// Every series' histogram in one request: services → metrics → histogram.
+pub fn all_series(window: TimeWindow, bucket: TimeDelta) -> Value {
+    json!({
+        "size": 0,
+        "query": { "bool": { "filter": [range(window)] } },
+        "aggs": { "services": {
+            "terms": { "field": "service", "size": 500 },
+            "aggs": { "metrics": {
+                "terms": { "field": "metric_type", "size": 100 },
+                "aggs": { "series": histogram(bucket) },
+            } },
         } },
     })
+}
+
+pub fn parse_all_series(v: &Value) -> Result<Vec<(SeriesKey, Vec<SeriesPoint>)>, StoreError> {
+    let mut out = Vec::new();
+    for s in buckets(v, "/aggregations/services/buckets")? {
+        let service = s["key"].as_str().unwrap_or_default();
+        for m in buckets(s, "/metrics/buckets")? {
+            let key = SeriesKey::new(service, m["key"].as_str().unwrap_or_default());
+            out.push((key, points(buckets(m, "/series/buckets")?)?));
+        }
+    }
+    crate::order::sort_by(&mut out, |a, b| a.0.cmp(&b.0));
+    Ok(out)
 }
 
 fn buckets<'a>(v: &'a Value, pointer: &str) -> Result<&'a Vec<Value>, StoreError> {
@@ -123,7 +159,11 @@ fn value(v: &Value) -> Option<f64> {
 }
 
 pub fn parse_series(v: &Value) -> Result<Vec<SeriesPoint>, StoreError> {
-    buckets(v, "/aggregations/series/buckets")?
+    points(buckets(v, "/aggregations/series/buckets")?)
+}
+
+fn points(buckets: &[Value]) -> Result<Vec<SeriesPoint>, StoreError> {
+    buckets
         .iter()
         .filter(|b| b["doc_count"].as_u64().unwrap_or(0) > 0)
         .map(|b| {
@@ -202,7 +242,7 @@ pub fn log_filter(q: &LogQuery) -> Value {
         let should: Vec<Value> = q
             .words
             .iter()
-            .map(|w| json!({ "prefix": { "message": w.to_lowercase() } }))
+            .map(|w| json!({ "prefix": { "message": w.to_ascii_lowercase() } }))
             .collect();
         filter.push(json!({ "bool": { "should": should, "minimum_should_match": 1 } }));
     }

@@ -74,10 +74,12 @@ impl LogQuery {
         if self.words.is_empty() {
             return true;
         }
-        let lower = message.to_lowercase();
-        let prefixes: Vec<String> = self.words.iter().map(|w| w.to_lowercase()).collect();
+        // ASCII case folding, and any non-ASCII character counts as a letter:
+        // Unicode's case and letter tables would cost the browser bundle ~15 KB.
+        let lower = message.to_ascii_lowercase();
+        let prefixes: Vec<String> = self.words.iter().map(|w| w.to_ascii_lowercase()).collect();
         lower
-            .split(|c: char| !c.is_alphanumeric())
+            .split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric())
             .any(|token| prefixes.iter().any(|p| token.starts_with(p.as_str())))
     }
 }
@@ -158,6 +160,21 @@ pub trait Store {
         window: TimeWindow,
         bucket: TimeDelta,
     ) -> Result<Vec<SeriesPoint>, StoreError>;
+    /// [`Store::metric_series`] of every series with data in the window,
+    /// ordered by key. Elasticsearch answers it in one aggregation instead of
+    /// one request per series.
+    async fn all_series(
+        &self,
+        window: TimeWindow,
+        bucket: TimeDelta,
+    ) -> Result<Vec<(SeriesKey, Vec<SeriesPoint>)>, StoreError> {
+        let mut out = Vec::new();
+        for key in self.series_keys(window).await? {
+            let points = self.metric_series(&key, window, bucket).await?;
+            out.push((key, points));
+        }
+        Ok(out)
+    }
     async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError>;
     /// The earliest and latest metric timestamps (for data someone else wrote).
     async fn metric_time_range(&self) -> Result<Option<DataSpan>, StoreError>;
