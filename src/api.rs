@@ -169,6 +169,35 @@ pub struct Loaded {
     pub truth: sim::GroundTruth,
 }
 
+/// One row of the audit panel: the record, with its context kept as compact
+/// JSON text (formatted only when opened) rather than as a parsed value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub id: String,
+    pub doc: DecisionDoc,
+    pub context: String,
+}
+
+impl From<DecisionDoc> for AuditRow {
+    fn from(mut doc: DecisionDoc) -> Self {
+        let context = std::mem::take(&mut doc.context).to_string();
+        AuditRow {
+            id: quantumstate_core::Document::doc_id(&doc),
+            doc,
+            context,
+        }
+    }
+}
+
+impl AuditRow {
+    /// The context, indented for reading.
+    pub fn pretty_context(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(&self.context)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| self.context.clone())
+    }
+}
+
 /// User Timing names of the last scenario's generation and write, for DevTools
 /// and the benchmarks (only the latest of each is kept).
 pub const MEASURE_GENERATE: &str = "qs:generate";

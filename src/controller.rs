@@ -10,7 +10,7 @@ use quantumstate_core::agents::surgeon::Approval;
 use quantumstate_core::agents::{AgentConfig, Pipeline, ReportStatus};
 use quantumstate_core::share::ShareLink;
 use quantumstate_core::store::{IncidentQuery, IndexCounts};
-use quantumstate_core::{DecisionDoc, IncidentDoc, Scenario, Service, Store};
+use quantumstate_core::{IncidentDoc, Scenario, Service, Store};
 
 /// Runs are at least this far apart in simulated time: longer than one
 /// incident's story (onset to Guardian's verdict), so records never collide
@@ -49,7 +49,7 @@ pub struct Controller {
     pub error: RwSignal<Option<String>>,
     pub notice: RwSignal<Option<String>>,
     pub chart: RwSignal<Option<ChartData>>,
-    pub audit: RwSignal<Vec<DecisionDoc>>,
+    pub audit: RwSignal<Vec<api::AuditRow>>,
     pub history: RwSignal<Vec<IncidentDoc>>,
     pub health: RwSignal<Vec<ServiceHealth>>,
     pub counts: RwSignal<Option<IndexCounts>>,
@@ -82,11 +82,6 @@ fn remember(key: &str, value: &str) {
 
 fn recall(key: &str) -> Option<String> {
     storage().and_then(|s| s.get_item(key).ok().flatten())
-}
-
-/// Let the browser paint between agents.
-async fn yield_to_browser() {
-    gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
 impl Controller {
@@ -251,6 +246,10 @@ impl Controller {
             {
                 break;
             }
+            if !self.queue.with_untracked(Vec::is_empty) {
+                // Show each finished run of a sequence, and keep the page responsive.
+                gloo_timers::future::TimeoutFuture::new(0).await;
+            }
         }
     }
 
@@ -292,9 +291,11 @@ impl Controller {
             now
         };
         let pipeline = Pipeline::new(&store, self.agents());
-
+        // No pause between agents: on the embedded store each takes a few
+        // milliseconds and the verdict lands in the next frame; on
+        // Elasticsearch every query awaits the network, so the page paints
+        // between agents anyway.
         self.busy.set(Some("Cassandra is scanning every service…".into()));
-        yield_to_browser().await;
         let t = now_ms();
         let (scan, doc) = match pipeline.detect(now).await {
             Ok(x) => x,
@@ -313,7 +314,6 @@ impl Controller {
             self.busy.set(Some(
                 "Archaeologist is digging through logs, deploys and past incidents…".into(),
             ));
-            yield_to_browser().await;
             let t = now_ms();
             let (inv, doc) = match pipeline.investigate(&scan).await {
                 Ok(Some(x)) => x,
@@ -394,7 +394,6 @@ impl Controller {
             return;
         };
         self.busy.set(Some(format!("Surgeon is executing {}…", plan.summary())));
-        yield_to_browser().await;
         let t = now_ms();
         let (rem, doc) = match pipeline.execute(&scan, &plan, approval).await {
             Ok(x) => x,
@@ -406,7 +405,6 @@ impl Controller {
             r.remediation = Some(rem.clone());
         });
         self.busy.set(Some("Guardian is watching the recovery…".into()));
-        yield_to_browser().await;
         let t = now_ms();
         let (v, doc) = match pipeline.verify(&scan, &inv, &rem).await {
             Ok(x) => x,
@@ -484,7 +482,7 @@ impl Controller {
             Err(e) => self.error.set(Some(format!("Could not read the chart data: {e}"))),
         }
         if let Ok(d) = store.decisions(200).await {
-            self.audit.set(d);
+            self.audit.set(d.into_iter().map(api::AuditRow::from).collect());
         }
         if let Ok(h) = store
             .incidents(&IncidentQuery {

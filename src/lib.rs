@@ -12,8 +12,15 @@ pub mod views;
 
 /// Mount the app on `<body>`.
 pub fn start() {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        // The wasm is compiled and instantiated: the benchmarks' load breakdown.
+        let _ = perf.mark("app-start");
+    }
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(views::App);
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.mark("app-mounted");
+    }
 }
 
 /// Set the `app-interactive` performance mark: the first screen is painted

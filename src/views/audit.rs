@@ -12,20 +12,26 @@ pub fn AuditTrail() -> impl IntoView {
                 <table id="audit">
                     <thead><tr><th>"time"</th><th>"agent"</th><th>"service"</th><th>"confidence"</th><th>"decision"</th></tr></thead>
                     <tbody>
-                        {move || c.audit.get().into_iter().map(|d| view! {
-                            <tr data-agent=d.agent.as_str()>
-                                <td>{quantumstate_core::time::md_hms(d.timestamp)}</td>
-                                <td>{d.agent.as_str()}</td>
-                                <td>{d.service.clone()}</td>
-                                <td>{format!("{}%", d.confidence)}</td>
-                                <td>
-                                    {d.decision.clone()}
-                                    <details><summary>"context"</summary>
-                                        <pre>{serde_json::to_string_pretty(&d.context).unwrap_or_default()}</pre>
-                                    </details>
-                                </td>
-                            </tr>
-                        }).collect_view()}
+                        // Keyed: a refresh adds the new records' rows and keeps the rest.
+                        <For each=move || c.audit.get() key=|row| row.id.clone() children=|row| {
+                            // The context is formatted only when someone opens it.
+                            let open = RwSignal::new(false);
+                            let d = row.doc.clone();
+                            view! {
+                                <tr data-agent=d.agent.as_str()>
+                                    <td>{quantumstate_core::time::md_hms(d.timestamp)}</td>
+                                    <td>{d.agent.as_str()}</td>
+                                    <td>{d.service.clone()}</td>
+                                    <td>{format!("{}%", d.confidence)}</td>
+                                    <td>
+                                        {d.decision.clone()}
+                                        <details on:toggle=move |_| open.set(true)><summary>"context"</summary>
+                                            <pre>{move || open.get().then(|| row.pretty_context())}</pre>
+                                        </details>
+                                    </td>
+                                </tr>
+                            }
+                        } />
                     </tbody>
                 </table>
             </div>

@@ -215,7 +215,8 @@ fn AgentCard(
 pub fn Timeline() -> impl IntoView {
     let c = expect_context::<Controller>();
     view! {
-        <section class="panel timeline" aria-label="Incident timeline">
+        <section class="panel timeline" aria-label="Incident timeline"
+            data-run=move || c.run.get().loaded.map(|l| l.config.anchor.timestamp().to_string())>
             <h2>
                 "Incident timeline "
                 <span id="verdict" class=move || format!("verdict {}", c.run.get().status.map(|s| format!("{s:?}").to_ascii_lowercase()).unwrap_or_default())>

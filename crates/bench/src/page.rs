@@ -38,6 +38,12 @@ async fn run<T: for<'de> Deserialize<'de>>(client: &Client, script: &str, args: 
 pub struct Load {
     pub interactive_ms: f64,
     pub fcp_ms: Option<f64>,
+    /// The wasm fully downloaded (its resource timing `responseEnd`).
+    pub wasm_loaded_ms: Option<f64>,
+    /// The app's `app-start` mark: wasm compiled and instantiated, `main` running.
+    pub start_ms: Option<f64>,
+    /// The app's `app-mounted` mark: the first screen's DOM built.
+    pub mounted_ms: Option<f64>,
     /// Bytes over the wire (all resources and the document), as the server sent them.
     pub transferred: u64,
 }
@@ -52,9 +58,15 @@ const finish = () => {
     finished = true;
     const nav = performance.getEntriesByType('navigation')[0];
     const resources = performance.getEntriesByType('resource');
+    const wasm = resources.find(r => r.name.endsWith('.wasm'));
+    const start = performance.getEntriesByName('app-start')[0];
+    const mounted = performance.getEntriesByName('app-mounted')[0];
     done({
         interactive_ms: interactive,
         fcp_ms: fcp,
+        wasm_loaded_ms: wasm ? wasm.responseEnd : null,
+        start_ms: start ? start.startTime : null,
+        mounted_ms: mounted ? mounted.startTime : null,
         transferred: resources.reduce((n, r) => n + r.transferSize, nav ? nav.transferSize : 0),
     });
 };
@@ -110,13 +122,16 @@ const CLICK_JS: &str = r#"
 const [name, done] = arguments;
 const button = document.querySelector(`button[data-scenario='${name}']`);
 const verdict = document.getElementById('verdict');
-if (!button || button.disabled || !verdict) { done({ error: `no idle button for ${name}` }); return; }
+const timeline = document.querySelector('section.timeline');
+if (!button || button.disabled || !verdict || !timeline) { done({ error: `no idle button for ${name}` }); return; }
+// The timeline names its run (data-run): anything shown under the previous one is stale.
+const previous = timeline.dataset.run;
 const decision = () => document.querySelector("[data-agent='cassandra'] .decision");
 const terminal = () => /\b(resolved|noincident|escalated|awaitingapproval)\b/.test(verdict.className);
-let cleared = false, cassandra = null;
+let cassandra = null;
 const observer = new MutationObserver(() => {
     const now = performance.now();
-    if (!cleared) { if (decision() || terminal()) return; cleared = true; }
+    if (!timeline.dataset.run || timeline.dataset.run === previous) return;
     if (cassandra === null && decision()) cassandra = now;
     if (cassandra !== null && terminal()) {
         observer.disconnect();
@@ -195,6 +210,8 @@ pub async fn use_elastic(client: &Client) -> anyhow::Result<()> {
 pub struct Memory {
     pub js_heap: f64,
     pub wasm: f64,
+    /// Audit records the store keeps (the Settings panel's count).
+    pub decisions: Option<f64>,
 }
 
 const MEMORY_JS: &str = r#"
@@ -204,7 +221,13 @@ if (typeof gc !== 'function' || !performance.memory || !window.wasmBindings) {
     return;
 }
 gc();
-done({ js_heap: performance.memory.usedJSHeapSize, wasm: window.wasmBindings.wasm_memory_bytes() });
+const row = [...document.querySelectorAll('.counts-table tr')]
+    .find(r => r.querySelector('th').textContent === 'agent-decisions-quantumstate');
+done({
+    js_heap: performance.memory.usedJSHeapSize,
+    wasm: window.wasmBindings.wasm_memory_bytes(),
+    decisions: row ? Number(row.querySelector('td').textContent) : null,
+});
 "#;
 
 pub async fn memory(client: &Client) -> anyhow::Result<Memory> {
@@ -216,11 +239,12 @@ const RUN_ALL_JS: &str = r#"
 const done = arguments[arguments.length - 1];
 const button = document.getElementById('run-all');
 const verdict = document.getElementById('verdict');
-let left = false;
+const timeline = document.querySelector('section.timeline');
+const previous = timeline.dataset.run;
 const t0 = performance.now();
 const observer = new MutationObserver(() => {
+    if (timeline.dataset.run === previous) return;
     const quiet = /\bnoincident\b/.test(verdict.className);
-    if (!left) { left = !quiet; return; }
     const idle = !button.disabled && !document.querySelector('.busy');
     if (quiet && idle && document.querySelector(".counts[data-scenario='healthy']")) {
         observer.disconnect();

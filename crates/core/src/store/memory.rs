@@ -12,7 +12,35 @@ struct Inner {
     /// (millis, id) → line, so a window is one range scan.
     logs: BTreeMap<(i64, String), LogDoc>,
     incidents: BTreeMap<String, IncidentDoc>,
-    decisions: BTreeMap<String, DecisionDoc>,
+    decisions: BTreeMap<String, StoredDecision>,
+}
+
+/// An audit record as kept: its `context` as compact JSON text, about a
+/// quarter of the memory of the parsed value. The audit trail only grows.
+struct StoredDecision {
+    /// The record with `context` left null.
+    doc: DecisionDoc,
+    context: String,
+}
+
+impl StoredDecision {
+    fn new(doc: &DecisionDoc) -> Self {
+        StoredDecision {
+            doc: DecisionDoc {
+                context: serde_json::Value::Null,
+                ..doc.clone()
+            },
+            context: doc.context.to_string(),
+        }
+    }
+
+    fn restore(&self) -> DecisionDoc {
+        DecisionDoc {
+            // Written by `to_string` above: it parses back.
+            context: serde_json::from_str(&self.context).unwrap_or_default(),
+            ..self.doc.clone()
+        }
+    }
 }
 
 /// The embedded in-memory store: the default, needs no set-up.
@@ -80,7 +108,7 @@ impl Store for MemoryStore {
     }
 
     async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError> {
-        self.lock().decisions.insert(doc.doc_id(), doc.clone());
+        self.lock().decisions.insert(doc.doc_id(), StoredDecision::new(doc));
         Ok(())
     }
 
@@ -212,26 +240,26 @@ impl Store for MemoryStore {
 
     async fn incidents(&self, query: &IncidentQuery) -> Result<Vec<IncidentDoc>, StoreError> {
         let inner = self.lock();
-        let mut out: Vec<IncidentDoc> = inner
+        // Sort references and copy only what is returned: the history grows with every run.
+        let mut out: Vec<&IncidentDoc> = inner
             .incidents
             .values()
             .filter(|d| query.service.as_deref().is_none_or(|s| d.service == s))
             .filter(|d| query.anomaly_type.as_deref().is_none_or(|t| d.anomaly_type == t))
-            .cloned()
             .collect();
         crate::order::sort_by(&mut out, |a, b| b.timestamp.cmp(&a.timestamp));
-        out.truncate(if query.limit == 0 { usize::MAX } else { query.limit });
-        Ok(out)
+        let limit = if query.limit == 0 { usize::MAX } else { query.limit };
+        Ok(out.into_iter().take(limit).cloned().collect())
     }
 
     async fn decisions(&self, limit: usize) -> Result<Vec<DecisionDoc>, StoreError> {
         let inner = self.lock();
-        let mut out: Vec<DecisionDoc> = inner.decisions.values().cloned().collect();
+        // The audit trail only grows: copy the newest `limit`, not every record.
+        let mut out: Vec<&StoredDecision> = inner.decisions.values().collect();
         crate::order::sort_by(&mut out, |a, b| {
-            b.timestamp.cmp(&a.timestamp).then_with(|| b.agent.cmp(&a.agent))
+            (b.doc.timestamp.cmp(&a.doc.timestamp)).then_with(|| b.doc.agent.cmp(&a.doc.agent))
         });
-        out.truncate(limit);
-        Ok(out)
+        Ok(out.into_iter().take(limit).map(StoredDecision::restore).collect())
     }
 
     async fn counts(&self) -> Result<IndexCounts, StoreError> {
