@@ -91,6 +91,8 @@ fn say(what: &str) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // The commit and tools as they are when the measuring starts.
+    let machine = machine::describe();
     say("bundle sizes");
     let bundle = bundle::measure(&args.dist)?;
     let generate = criterion::read(&args.criterion, "generate", "memory-leak");
@@ -186,7 +188,7 @@ async fn main() -> anyhow::Result<()> {
     let baselines = ingest::week_baselines(&es_url, data.truth.timeline.window()).await?;
 
     let results = Results {
-        machine: machine::describe(),
+        machine,
         bundle,
         loads,
         clicks,
