@@ -368,7 +368,8 @@ const HOW: &str = "
 
 - **Bundle:** every file `trunk build --release` put in `dist/`, compressed here with gzip level 9
   and brotli quality 11. \"Over the wire\" is the browser's `transferSize` for the page and all its
-  resources on a cold load from `quantumstate serve`, which compresses on the fly.
+  resources on a cold load from `quantumstate serve`, which serves the build precompressed
+  (brotli 11 to Chromium).
 - **Load:** each load is a new Chromium session with an empty profile (nothing cached). The figure
   is the `startTime` of the `app-interactive` performance mark, which the app sets once its first
   screen has been painted and the main thread is free, just before the opening healthy run starts

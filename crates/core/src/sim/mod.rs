@@ -260,7 +260,10 @@ pub fn generate(config: &SimConfig) -> Dataset {
         onset: timeline.onset,
         intensity: config.intensity(),
     });
-    let mut metrics = Vec::new();
+    // Sized once: growing by doubling leaves freed blocks behind, and the
+    // browser's wasm memory never shrinks.
+    let points = (timeline.end - timeline.start).num_milliseconds() / config.interval().num_milliseconds() + 1;
+    let mut metrics = Vec::with_capacity(Service::ALL.len() * MetricType::ALL.len() * points.max(0) as usize);
     for service in Service::ALL {
         let service_fault = fault.filter(|f| f.service == service);
         for metric in MetricType::ALL {
