@@ -294,12 +294,7 @@ impl<T: Transport> Store for ElasticStore<T> {
             return query::parse_all_series(&v);
         }
         // Too many buckets for one answer: a request per series.
-        let mut out = Vec::new();
-        for key in keys {
-            let points = self.metric_series(&key, window, bucket).await?;
-            out.push((key, points));
-        }
-        Ok(out)
+        series_one_by_one(self, keys, window, bucket).await
     }
 
     async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError> {

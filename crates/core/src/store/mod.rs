@@ -168,12 +168,7 @@ pub trait Store {
         window: TimeWindow,
         bucket: TimeDelta,
     ) -> Result<Vec<(SeriesKey, Vec<SeriesPoint>)>, StoreError> {
-        let mut out = Vec::new();
-        for key in self.series_keys(window).await? {
-            let points = self.metric_series(&key, window, bucket).await?;
-            out.push((key, points));
-        }
-        Ok(out)
+        series_one_by_one(self, self.series_keys(window).await?, window, bucket).await
     }
     async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError>;
     /// The earliest and latest metric timestamps (for data someone else wrote).
@@ -192,6 +187,21 @@ pub trait Store {
     async fn counts(&self) -> Result<IndexCounts, StoreError>;
     /// Delete metrics and logs only: incident history and the audit trail stay.
     async fn clear_telemetry(&self) -> Result<(), StoreError>;
+}
+
+/// [`Store::metric_series`] of each of `keys`, one read per series.
+pub async fn series_one_by_one<S: Store + ?Sized>(
+    store: &S,
+    keys: Vec<SeriesKey>,
+    window: TimeWindow,
+    bucket: TimeDelta,
+) -> Result<Vec<(SeriesKey, Vec<SeriesPoint>)>, StoreError> {
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let points = store.metric_series(&key, window, bucket).await?;
+        out.push((key, points));
+    }
+    Ok(out)
 }
 
 /// Start of the histogram bucket holding `at`.
