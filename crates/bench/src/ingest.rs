@@ -2,11 +2,11 @@
 //! of history: generation, ingest, and Cassandra's aggregation queries on it.
 
 use anyhow::{bail, ensure};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use quantumstate_core::agents::{cassandra, AgentConfig};
 use quantumstate_core::elastic::{ElasticStore, IndexNames, Request, Response, Transport};
 use quantumstate_core::sim::{self, Dataset, Scenario, SimConfig};
-use quantumstate_core::store::Store;
+use quantumstate_core::store::{SeriesKey, Store};
 use quantumstate_core::{MetricDoc, StoreError, TimeWindow};
 use quantumstate_server::transport::{Credentials, HttpTransport};
 use std::cell::Cell;
@@ -133,31 +133,37 @@ pub struct QueryRound {
     pub documents_covered: u64,
 }
 
-/// Cassandra's scan as the agents run it, at the end of the week.
-pub async fn cassandra_scan(base: &str, now: DateTime<Utc>) -> anyhow::Result<QueryRound> {
-    let store = store(base)?;
+/// Cassandra's scan as the agents run it at the end of the week, `runs` times.
+pub async fn cassandra_scans(base: &str, now: DateTime<Utc>, runs: usize) -> anyhow::Result<Vec<QueryRound>> {
     let config = AgentConfig::default();
-    let t = Instant::now();
-    let scan = cassandra::scan(&store, &config, now).await?;
-    let ms = t.elapsed().as_secs_f64() * 1e3;
-    ensure!(
-        scan.detection.is_none(),
-        "a healthy week raised an alarm: {}",
-        scan.decision
-    );
-    let window = TimeWindow::new(
-        now - TimeDelta::minutes(config.analysis_minutes + config.baseline_minutes),
-        now + TimeDelta::milliseconds(1),
-    );
-    let t = store.transport();
-    let round = QueryRound {
-        ms,
-        requests: t.requests.get(),
-        hits_returned: t.hits_returned.get(),
-        response_bytes: t.response_bytes.get(),
-        documents_covered: covered(&store, window).await?,
-    };
-    Ok(round)
+    let mut rounds = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let store = store(base)?;
+        let t = Instant::now();
+        let scan = cassandra::scan(&store, &config, now).await?;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        ensure!(
+            scan.detection.is_none(),
+            "a healthy week raised an alarm: {}",
+            scan.decision
+        );
+        let t = store.transport();
+        rounds.push(QueryRound {
+            ms,
+            requests: t.requests.get(),
+            hits_returned: t.hits_returned.get(),
+            response_bytes: t.response_bytes.get(),
+            documents_covered: 0,
+        });
+    }
+    // The same window every time: count its documents once, untimed.
+    let store = store(base)?;
+    let window = cassandra::read_window(&config, now);
+    let covered = documents(&store, &store.series_keys(window).await?, window).await?;
+    for round in &mut rounds {
+        round.documents_covered = covered;
+    }
+    Ok(rounds)
 }
 
 /// Baselines over the whole week: one `extended_stats` aggregation per series.
@@ -171,11 +177,7 @@ pub async fn week_baselines(base: &str, week: TimeWindow) -> anyhow::Result<Quer
         transport.response_bytes.get(),
     );
     let t = Instant::now();
-    let mut covered = 0;
-    for key in &keys {
-        let stats = store.metric_stats(key, week).await?;
-        covered += stats.map(|s| s.count).unwrap_or(0);
-    }
+    let covered = documents(&store, &keys, week).await?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
     Ok(QueryRound {
         ms,
@@ -186,11 +188,15 @@ pub async fn week_baselines(base: &str, week: TimeWindow) -> anyhow::Result<Quer
     })
 }
 
-/// Metric documents in `window` (one count per series key; not timed).
-async fn covered(store: &ElasticStore<Counting<HttpTransport>>, window: TimeWindow) -> anyhow::Result<u64> {
+/// Metric documents of `keys` in `window`: one `extended_stats` aggregation per series.
+async fn documents(
+    store: &ElasticStore<Counting<HttpTransport>>,
+    keys: &[SeriesKey],
+    window: TimeWindow,
+) -> anyhow::Result<u64> {
     let mut n = 0;
-    for key in store.series_keys(window).await? {
-        n += store.metric_stats(&key, window).await?.map(|s| s.count).unwrap_or(0);
+    for key in keys {
+        n += store.metric_stats(key, window).await?.map(|s| s.count).unwrap_or(0);
     }
     Ok(n)
 }

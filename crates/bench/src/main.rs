@@ -181,10 +181,7 @@ async fn main() -> anyhow::Result<()> {
     say("a week of history: ingest and Cassandra's queries");
     let week_ingest_s = ingest::ingest_week(&es_url, &data).await?;
     let end = data.truth.timeline.end;
-    let mut scans = Vec::new();
-    for _ in 0..args.scans {
-        scans.push(ingest::cassandra_scan(&es_url, end).await?);
-    }
+    let scans = ingest::cassandra_scans(&es_url, end, args.scans).await?;
     let baselines = ingest::week_baselines(&es_url, data.truth.timeline.window()).await?;
 
     let results = Results {

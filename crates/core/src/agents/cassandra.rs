@@ -111,11 +111,19 @@ pub struct Scan {
     pub decision: String,
 }
 
+/// What a scan at `now` reads: the baseline minutes, then the analysis minutes, `now` included.
+pub fn read_window(config: &AgentConfig, now: DateTime<Utc>) -> TimeWindow {
+    TimeWindow::new(
+        now - TimeDelta::minutes(config.analysis_minutes + config.baseline_minutes),
+        now + TimeDelta::milliseconds(1),
+    )
+}
+
 /// Scan every series in the store as of `now`.
 pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>) -> Result<Scan, StoreError> {
-    let end = now + TimeDelta::milliseconds(1);
+    let window = read_window(config, now);
+    let end = window.end;
     let analysis_start = now - TimeDelta::minutes(config.analysis_minutes);
-    let window = TimeWindow::new(analysis_start - TimeDelta::minutes(config.baseline_minutes), end);
     let bucket = TimeDelta::seconds(config.bucket_secs.max(1));
     let mut states = Vec::new();
     let mut anomalies = Vec::new();
