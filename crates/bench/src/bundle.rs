@@ -1,7 +1,8 @@
-//! What a first load downloads: every file of the built app, raw, gzip -9 and brotli.
+//! What a first load downloads: every file of the built app, raw, gzip -9 and brotli
+//! (compressed as `quantumstate serve` compresses the build).
 
 use anyhow::{bail, Context};
-use std::io::Write;
+use quantumstate_server::serve::{brotli11, gzip9};
 use std::path::Path;
 
 #[derive(Debug, Clone)]
@@ -23,24 +24,6 @@ fn kind(name: &str) -> &'static str {
     }
 }
 
-pub fn gzip9(bytes: &[u8]) -> u64 {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(bytes).expect("gzip into memory");
-    enc.finish().expect("gzip into memory").len() as u64
-}
-
-/// Brotli at quality 11 (what `brotli -9`… `-q 11` and static pre-compression use).
-pub fn brotli11(bytes: &[u8]) -> u64 {
-    let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: 22,
-        ..Default::default()
-    };
-    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("brotli into memory");
-    out.len() as u64
-}
-
 /// Every file directly in `dist` (Trunk puts the whole app there).
 pub fn measure(dist: &Path) -> anyhow::Result<Vec<FileSize>> {
     let mut out = Vec::new();
@@ -58,8 +41,8 @@ pub fn measure(dist: &Path) -> anyhow::Result<Vec<FileSize>> {
         out.push(FileSize {
             kind: kind(&name),
             raw: bytes.len() as u64,
-            gzip: gzip9(&bytes),
-            brotli: brotli11(&bytes),
+            gzip: gzip9(&bytes)?.len() as u64,
+            brotli: brotli11(&bytes)?.len() as u64,
             name,
         });
     }
@@ -80,8 +63,13 @@ mod tests {
     #[test]
     fn compression_shrinks_repetitive_text_and_kinds_follow_extensions() {
         let text = "fn main() { println!(\"hello\"); }\n".repeat(200);
-        let (g, b) = (gzip9(text.as_bytes()), brotli11(text.as_bytes()));
-        assert!(g < text.len() as u64 / 10 && b < text.len() as u64 / 10, "{g} {b}");
+        let (g, b) = (gzip9(text.as_bytes()).unwrap(), brotli11(text.as_bytes()).unwrap());
+        assert!(
+            g.len() < text.len() / 10 && b.len() < text.len() / 10,
+            "{} {}",
+            g.len(),
+            b.len()
+        );
         assert_eq!(kind("app-123_bg.wasm"), "wasm");
         assert_eq!(kind("index.html"), "HTML");
         assert_eq!(kind("favicon.ico"), "other");
