@@ -90,14 +90,20 @@ pub async fn cold_load(driver: &Driver, url: &str) -> anyhow::Result<Load> {
     load
 }
 
-/// Wait until the app is idle: every scenario button enabled again.
-pub async fn idle(client: &Client) -> anyhow::Result<()> {
+/// Wait (bounded) until `css` matches; otherwise say what did not happen.
+async fn appear(client: &Client, css: &str, what: &str) -> anyhow::Result<()> {
     client
         .wait()
         .at_most(WAIT)
-        .for_element(Locator::Css("button.scenario:not([disabled])"))
+        .for_element(Locator::Css(css))
         .await
-        .map_err(|e| anyhow!("the app did not become idle: {e}"))?;
+        .map_err(|e| anyhow!("the app {what}: {e}"))?;
+    Ok(())
+}
+
+/// Wait until the app is idle: every scenario button enabled again.
+pub async fn idle(client: &Client) -> anyhow::Result<()> {
+    appear(client, "button.scenario:not([disabled])", "did not become idle").await?;
     if let Ok(e) = client.find(Locator::Css("p.error[role='alert']")).await {
         bail!("the app shows an error: {}", e.text().await.unwrap_or_default());
     }
@@ -184,11 +190,7 @@ pub async fn click(client: &Client, scenario: &str) -> anyhow::Result<Click> {
 pub async fn open(driver: &Driver, url: &str) -> anyhow::Result<Client> {
     let client = session(driver).await?;
     client.goto(url).await?;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#verdict.noincident"))
-        .await?;
+    appear(&client, "#verdict.noincident", "did not finish its opening run").await?;
     idle(&client).await?;
     Ok(client)
 }
@@ -196,12 +198,12 @@ pub async fn open(driver: &Driver, url: &str) -> anyhow::Result<Client> {
 /// Switch the page to Elasticsearch through the proxy the server offers at `/es`.
 pub async fn use_elastic(client: &Client) -> anyhow::Result<()> {
     client.find(Locator::Css("#use-elastic")).await?.click().await?;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(".badge[data-mode='Elasticsearch']"))
-        .await
-        .map_err(|e| anyhow!("the app did not switch to Elasticsearch: {e}"))?;
+    appear(
+        client,
+        ".badge[data-mode='Elasticsearch']",
+        "did not switch to Elasticsearch",
+    )
+    .await?;
     idle(client).await
 }
 
