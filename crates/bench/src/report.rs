@@ -282,6 +282,7 @@ pub fn markdown(r: &Results) -> String {
                 kb(s.response_bytes)
             ),
             "aggregations only",
+            // A detection reads one log line (the service's region); a quiet week reads none.
             verdict(r.scans.iter().all(|s| s.hits_returned <= 1)),
         );
     }
