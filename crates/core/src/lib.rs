@@ -18,7 +18,8 @@
 //!   [`agents::Pipeline`] that runs them step by step or in one call.
 //! - [`share`] (replayable links), [`eval`] (agent quality over seeded variants),
 //!   [`ingest`] (NDJSON and CSV written by someone else), [`time`] (timestamp
-//!   parsing and clock formats) and [`order`] (one stable sort, for a smaller wasm).
+//!   parsing and clock formats), [`topology`] (the platform's dependency graph, as
+//!   replaceable data) and [`order`] (one stable sort, for a smaller wasm).
 //!
 //! ```
 //! use quantumstate_core::{sim, MemoryStore, Scenario, SimConfig, Store};
@@ -44,6 +45,7 @@ pub mod share;
 pub mod sim;
 pub mod store;
 pub mod time;
+pub mod topology;
 
 pub use model::{
     Agent, AnomalyType, DecisionDoc, Document, Health, IncidentDoc, Index, Level, LogDoc, MetricDoc, MetricType,
