@@ -380,12 +380,7 @@ pub struct RunState {
 
 impl RunState {
     pub fn verdict_label(&self) -> Option<&'static str> {
-        self.status.map(|s| match s {
-            ReportStatus::NoIncident => "No incident",
-            ReportStatus::AwaitingApproval => "Awaiting approval",
-            ReportStatus::Resolved => "RESOLVED",
-            ReportStatus::Escalated => "ESCALATED",
-        })
+        self.status.map(quantumstate_core::agents::narrate::status_label)
     }
 }
 
@@ -499,7 +494,7 @@ pub fn prepare_chart(service: String, metric: MetricType, points: Vec<SeriesPoin
         remediation_at: run.remediation.as_ref().map(|r| r.started_at),
         recovered_at: run.verification.as_ref().and_then(|v| match v.verdict {
             Verdict::Resolved { recovered_at, .. } => Some(recovered_at),
-            Verdict::Escalate { .. } => None,
+            _ => None,
         }),
     }
 }

@@ -1,16 +1,16 @@
-//! The app's state and the actions the views dispatch: load a scenario, run
-//! the agents step by step (timing each), wait for approval, refresh the
-//! panels, switch stores, share. Signals in, signals out; no markup here.
+//! The app's state and the actions the views dispatch: load a scenario, listen
+//! to the pipeline's events (timing each agent), wait for approval, refresh the
+//! panels, switch stores, share. Signals in, signals out; no markup here. The
+//! pipeline in core is the only driver of the agents; the controller listens.
 
 use crate::api::{self, AppStore, ChartData, RunState, ServiceHealth, Tally};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use quantumstate_core::agents::surgeon::Approval;
-use quantumstate_core::agents::{AgentConfig, Pipeline, ReportStatus};
+use quantumstate_core::agents::{narrate, AgentConfig, Event, IncidentReport, Listener, Pipeline, ReportStatus};
 use quantumstate_core::share::ShareLink;
 use quantumstate_core::store::{IncidentQuery, IndexCounts};
-use quantumstate_core::{IncidentDoc, Scenario, Service, Store};
+use quantumstate_core::{Agent, IncidentDoc, Scenario, Service, Store};
 
 /// Runs are at least this far apart in simulated time: longer than one
 /// incident's story (onset to Guardian's verdict), so records never collide
@@ -61,6 +61,46 @@ pub struct Controller {
     pub dark: RwSignal<bool>,
     /// Anchor of the last scenario started: a new run starts after it.
     last_anchor: RwSignal<Option<DateTime<Utc>>>,
+    /// The run that waits for a human, to resume.
+    pending: RwSignal<Option<IncidentReport>>,
+}
+
+/// The controller as the pipeline's listener: busy text, per-agent timing, panels.
+struct RunView {
+    c: Controller,
+    started_ms: f64,
+}
+
+impl Listener for RunView {
+    fn event(&mut self, event: Event<'_>) {
+        match event {
+            Event::Started(agent) => {
+                self.started_ms = now_ms();
+                self.c.busy.set(Some(narrate::working(agent).to_string()));
+            }
+            Event::Finished {
+                agent,
+                decision,
+                report,
+            } => {
+                let i = Agent::ALL.iter().position(|a| *a == agent).unwrap_or(0);
+                let elapsed = now_ms() - self.started_ms;
+                self.c.run.update(|r| {
+                    r.elapsed_ms[i] = Some(elapsed);
+                    r.decisions[i] = Some(decision.clone());
+                    r.scan = Some(report.scan.clone());
+                    r.investigation = report.investigation.clone();
+                    r.plan = report.plan.clone();
+                    r.remediation = report.remediation.clone();
+                    r.verification = report.verification.clone();
+                });
+            }
+            Event::AwaitingApproval(report) | Event::Done(report) => {
+                self.c.run.update(|r| r.status = Some(report.status));
+            }
+            Event::Resumed { .. } => {}
+        }
+    }
 }
 
 fn now_ms() -> f64 {
@@ -123,6 +163,7 @@ impl Controller {
             share: RwSignal::new(None),
             dark: RwSignal::new(dark),
             last_anchor: RwSignal::new(None),
+            pending: RwSignal::new(None),
         };
         c.apply_theme();
         c
@@ -290,48 +331,19 @@ impl Controller {
             self.run.update(|r| r.loaded = Some(loaded));
             now
         };
-        let pipeline = Pipeline::new(&store, self.agents());
         // No pause between agents: on the embedded store each takes a few
         // milliseconds and the verdict lands in the next frame; on
         // Elasticsearch every query awaits the network, so the page paints
         // between agents anyway.
-        self.busy.set(Some("Cassandra is scanning every service…".into()));
-        let t = now_ms();
-        let (scan, doc) = match pipeline.detect(now).await {
-            Ok(x) => x,
-            Err(e) => return self.fail(format!("Cassandra could not read the store: {e}")),
+        let pipeline = Pipeline::new(&store, self.agents());
+        let mut view = RunView {
+            c: self,
+            started_ms: 0.0,
         };
-        let incident = scan.detection.is_some();
-        self.run.update(|r| {
-            r.elapsed_ms[0] = Some(now_ms() - t);
-            r.decisions[0] = Some(doc);
-            r.scan = Some(scan.clone());
-            if !incident {
-                r.status = Some(ReportStatus::NoIncident);
-            }
-        });
-        if incident {
-            self.busy.set(Some(
-                "Archaeologist is digging through logs, deploys and past incidents…".into(),
-            ));
-            let t = now_ms();
-            let (inv, doc) = match pipeline.investigate(&scan).await {
-                Ok(Some(x)) => x,
-                Ok(None) => return self.fail("nothing to investigate".into()),
-                Err(e) => return self.fail(format!("Archaeologist could not read the store: {e}")),
-            };
-            let plan = pipeline.plan(&scan, &inv);
-            self.run.update(|r| {
-                r.elapsed_ms[1] = Some(now_ms() - t);
-                r.decisions[1] = Some(doc);
-                r.investigation = Some(inv);
-                r.plan = plan.clone();
-            });
-            match plan {
-                Some(plan) if plan.automatic => self.execute(Approval::Automatic).await,
-                Some(_) => self.run.update(|r| r.status = Some(ReportStatus::AwaitingApproval)),
-                None => {}
-            }
+        match pipeline.run_with(now, &mut view).await {
+            Ok(report) if report.status == ReportStatus::AwaitingApproval => self.pending.set(Some(report)),
+            Ok(_) => {}
+            Err(e) => return self.fail(format!("The agents could not read or write the store: {e}")),
         }
         if self.run.get_untracked().status == Some(ReportStatus::AwaitingApproval) {
             // A person decides now: Approve and Reject work while the panels update.
@@ -375,8 +387,8 @@ impl Controller {
             if let Ok(h) = api::platform_health(store, replay.now).await {
                 self.health.set(h);
             }
-            let scan = quantumstate_core::agents::cassandra::scan(store, &agents, replay.now).await?;
-            if scan.detection.is_some() || !replay.advance(store, REPLAY_STEP_MINUTES).await? {
+            let incident = Pipeline::new(store, agents.clone()).watch(replay.now).await?;
+            if incident || !replay.advance(store, REPLAY_STEP_MINUTES).await? {
                 break;
             }
             self.run.update(|r| r.replay_now = Some(replay.now));
@@ -385,71 +397,23 @@ impl Controller {
         Ok(replay.now)
     }
 
-    /// Surgeon executes, Guardian verifies.
-    async fn execute(self, approval: Approval) {
-        let store = self.store();
-        let pipeline = Pipeline::new(&store, self.agents());
-        let run = self.run.get_untracked();
-        let (Some(scan), Some(inv), Some(plan)) = (run.scan, run.investigation, run.plan) else {
-            return;
-        };
-        self.busy.set(Some(format!("Surgeon is executing {}…", plan.summary())));
-        let t = now_ms();
-        let (rem, doc) = match pipeline.execute(&scan, &plan, approval).await {
-            Ok(x) => x,
-            Err(e) => return self.fail(format!("Surgeon could not write the remediation: {e}")),
-        };
-        self.run.update(|r| {
-            r.elapsed_ms[2] = Some(now_ms() - t);
-            r.decisions[2] = Some(doc);
-            r.remediation = Some(rem.clone());
-        });
-        self.busy.set(Some("Guardian is watching the recovery…".into()));
-        let t = now_ms();
-        let (v, doc) = match pipeline.verify(&scan, &inv, &rem).await {
-            Ok(x) => x,
-            Err(e) => return self.fail(format!("Guardian could not read the store: {e}")),
-        };
-        let status = match v.verdict {
-            quantumstate_core::agents::guardian::Verdict::Resolved { .. } => ReportStatus::Resolved,
-            _ => ReportStatus::Escalated,
-        };
-        self.run.update(|r| {
-            r.elapsed_ms[3] = Some(now_ms() - t);
-            r.decisions[3] = Some(doc);
-            r.verification = Some(v);
-            r.status = Some(status);
-        });
-    }
-
-    /// A human's answer to Surgeon's proposal.
+    /// A human's answer to Surgeon's proposal: the pipeline resumes.
     pub fn decide(&self, approve: bool) {
         if self.run.get_untracked().status != Some(ReportStatus::AwaitingApproval)
             || self.busy.get_untracked().is_some()
         {
             return;
         }
+        let Some(report) = self.pending.try_update(Option::take).flatten() else {
+            return;
+        };
         let c = *self;
         spawn_local(async move {
-            if approve {
-                c.execute(Approval::Human).await;
-            } else {
-                let store = c.store();
-                let pipeline = Pipeline::new(&store, c.agents());
-                let run = c.run.get_untracked();
-                if let (Some(scan), Some(plan)) = (run.scan, run.plan) {
-                    match pipeline.reject(&scan, &plan).await {
-                        Ok((v, docs)) => c.run.update(|r| {
-                            r.decisions[2] = docs.first().cloned();
-                            r.decisions[3] = docs.get(1).cloned();
-                            r.elapsed_ms[2] = Some(0.0);
-                            r.elapsed_ms[3] = Some(0.0);
-                            r.verification = Some(v);
-                            r.status = Some(ReportStatus::Escalated);
-                        }),
-                        Err(e) => c.error.set(Some(format!("Could not record the rejection: {e}"))),
-                    }
-                }
+            let store = c.store();
+            let pipeline = Pipeline::new(&store, c.agents());
+            let mut view = RunView { c, started_ms: 0.0 };
+            if let Err(e) = pipeline.resume_with(report, approve, &mut view).await {
+                c.error.set(Some(format!("Could not record the answer: {e}")));
             }
             c.settle().await;
             c.drain_queue().await;

@@ -1,9 +1,7 @@
 use crate::api::RunState;
 use crate::controller::Controller;
 use leptos::prelude::*;
-use quantumstate_core::agents::guardian::Verdict;
-use quantumstate_core::agents::with_unit;
-use quantumstate_core::agents::ReportStatus;
+use quantumstate_core::agents::{narrate, Mode, ReportStatus};
 use quantumstate_core::{Agent, DecisionDoc};
 
 fn role(agent: Agent) -> &'static str {
@@ -15,137 +13,19 @@ fn role(agent: Agent) -> &'static str {
     }
 }
 
-/// Evidence lines for one agent, as plain text.
+/// Evidence lines for one agent, worded by core's narration (as in the CLI and audit).
 fn evidence(agent: Agent, run: &RunState) -> Vec<String> {
-    let mut out = Vec::new();
-    match agent {
-        Agent::Cassandra => {
-            if let Some(scan) = &run.scan {
-                out.push(format!(
-                    "{} series scanned; analysis window from {}",
-                    scan.series.len(),
-                    quantumstate_core::time::hm(scan.analysis.start)
-                ));
-                if let Some(d) = &scan.detection {
-                    let p = &d.primary;
-                    let m = p.metric();
-                    out.push(format!(
-                        "{} {}: baseline {} (robust σ {:.2}), current {}, peak {:.1}σ, {:?} test",
-                        d.service,
-                        p.key.metric_type,
-                        with_unit(m, p.baseline.median),
-                        p.baseline.sigma,
-                        with_unit(m, p.current),
-                        p.peak_z,
-                        p.kind
-                    ));
-                    out.push(format!(
-                        "onset {}, flagged {} at {}",
-                        quantumstate_core::time::hms(d.onset),
-                        quantumstate_core::time::hms(d.detected_at),
-                        with_unit(m, p.value_at_detection)
-                    ));
-                    if let Some(f) = &d.forecast {
-                        if let Some(min) = f.minutes_at_detection {
-                            out.push(format!(
-                                "forecast at detection: alarm level {} in {:.0} min",
-                                with_unit(m, f.alarm_level),
-                                min
-                            ));
-                        }
-                        if let Some(at) = f.crossed_at {
-                            out.push(format!(
-                                "crossed the alarm level at {}",
-                                quantumstate_core::time::hms(at)
-                            ));
-                        }
-                    }
-                    for a in &d.corroborating {
-                        out.push(format!(
-                            "also {}: {} → {}",
-                            a.key.metric_type,
-                            with_unit(a.metric(), a.baseline.median),
-                            with_unit(a.metric(), a.current)
-                        ));
-                    }
-                    out.push(format!(
-                        "WARN+ logs since onset: {} (baseline {:.1}/h)",
-                        d.warn_logs_since_onset, d.warn_logs_per_hour_before
-                    ));
-                }
-            }
-        }
-        Agent::Archaeologist => {
-            if let Some(inv) = &run.investigation {
-                out.extend(inv.evidence.iter().skip(1).cloned());
-                for l in inv.evidence_logs.iter().take(5) {
-                    out.push(format!(
-                        "{} {} [{}] {}",
-                        quantumstate_core::time::hms(l.timestamp),
-                        l.level,
-                        l.error_code.as_deref().unwrap_or("-"),
-                        l.message.lines().next().unwrap_or_default()
-                    ));
-                }
-                for s in &inv.similar {
-                    out.push(format!(
-                        "past: {} on {} ({:.0} days ago, score {:.1}): {}",
-                        s.incident.anomaly_type,
-                        s.incident.service,
-                        s.days_ago,
-                        s.score,
-                        s.reasons.join("; ")
-                    ));
-                }
-            }
-        }
-        Agent::Surgeon => {
-            if let Some(p) = &run.plan {
-                out.push(format!("runbook: {} ({}), risk {}", p.title, p.action, p.risk));
-                out.push(format!("expected: {}", p.expected_effect));
-                out.push(format!(
-                    "confidence {:.0}% vs threshold {:.0}%",
-                    p.confidence * 100.0,
-                    p.threshold * 100.0
-                ));
-                if let Some(cited) = &p.cited {
-                    out.push(format!("cites: {cited}"));
-                }
-            }
-            if let Some(r) = &run.remediation {
-                out.push(format!(
-                    "executed {} → {}, {} recovery readings written",
-                    quantumstate_core::time::hms(r.started_at),
-                    quantumstate_core::time::hms(r.finished_at),
-                    r.recovery_points
-                ));
-            }
-        }
-        Agent::Guardian => {
-            if let Some(v) = &run.verification {
-                match &v.verdict {
-                    Verdict::Resolved {
-                        recovered_at,
-                        mttr_seconds,
-                        historical_mttr_seconds,
-                    } => {
-                        out.push(format!(
-                            "recovered at {}; MTTR {} min {} s",
-                            quantumstate_core::time::hms(recovered_at),
-                            mttr_seconds / 60,
-                            mttr_seconds % 60
-                        ));
-                        if let Some(h) = historical_mttr_seconds {
-                            out.push(format!("historical MTTR for this type: {} min", h / 60));
-                        }
-                    }
-                    Verdict::Escalate { reasons } => out.extend(reasons.iter().cloned()),
-                }
-                out.push(format!("{} metrics checked", v.checked_series));
-            }
-        }
-    }
-    out
+    narrate::evidence(
+        agent,
+        &narrate::Story {
+            mode: Mode::Simulation,
+            scan: run.scan.as_ref(),
+            investigation: run.investigation.as_ref(),
+            plan: run.plan.as_ref(),
+            remediation: run.remediation.as_ref(),
+            verification: run.verification.as_ref(),
+        },
+    )
 }
 
 /// One agent's card.
@@ -190,7 +70,7 @@ fn AgentCard(
             {move || (agent == Agent::Surgeon && c.run.get().status == Some(ReportStatus::AwaitingApproval)).then(|| {
                 let plan = c.run.get().plan;
                 view! {
-                    <p class="decision">{plan.as_ref().map(quantumstate_core::agents::surgeon::awaiting_text)}</p>
+                    <p class="decision">{plan.as_ref().map(narrate::awaiting)}</p>
                     <div class="approval">
                         <button id="approve" on:click=move |_| c.decide(true)>"Approve"</button>
                         <button id="reject" class="danger" on:click=move |_| c.decide(false)>"Reject"</button>

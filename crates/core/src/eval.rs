@@ -1,7 +1,6 @@
 //! Agent quality over many seeded scenario variants: the numbers behind
 //! `quantumstate eval`.
 
-use crate::agents::archaeologist::RootCause;
 use crate::agents::guardian::Verdict;
 use crate::agents::{AgentConfig, Pipeline, ReportStatus};
 use crate::model::{MetricType, Service};
@@ -48,16 +47,6 @@ fn expected_action(s: Scenario) -> Option<RunbookAction> {
         Scenario::DeploymentRollback => Some(RunbookAction::RollbackDeployment),
         Scenario::ErrorSpike | Scenario::RedHerring => Some(RunbookAction::RestartDependencyWithCircuitBreaker),
         Scenario::Healthy => None,
-    }
-}
-
-fn cause_name(c: &RootCause) -> &'static str {
-    match c {
-        RootCause::Deployment { .. } => "deployment",
-        RootCause::Dependency { .. } => "dependency",
-        RootCause::MemoryExhaustion => "memory_exhaustion",
-        RootCause::Saturation => "saturation",
-        RootCause::Unknown => "unknown",
     }
 }
 
@@ -131,7 +120,7 @@ pub async fn evaluate(configs: &[SimConfig], agents: &AgentConfig) -> Result<Vec
         }
         if let Some(inv) = &report.investigation {
             score.classified += usize::from(Some(inv.anomaly_type) == config.scenario.expected_anomaly());
-            score.root_cause += usize::from(Some(cause_name(&inv.root_cause)) == expected_cause(config.scenario));
+            score.root_cause += usize::from(Some(inv.root_cause.name()) == expected_cause(config.scenario));
         }
         if let Some(plan) = &report.plan {
             score.action += usize::from(Some(plan.action) == expected_action(config.scenario));

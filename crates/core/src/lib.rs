@@ -19,7 +19,9 @@
 //! - [`share`] (replayable links), [`eval`] (agent quality over seeded variants),
 //!   [`ingest`] (NDJSON and CSV written by someone else), [`time`] (timestamp
 //!   parsing and clock formats), [`topology`] (the platform's dependency graph, as
-//!   replaceable data) and [`order`] (one stable sort, for a smaller wasm).
+//!   replaceable data), [`taxonomy`] (log evidence classified by code and message
+//!   tokens), [`changes`] (deploys, config pushes, flag flips and operator actions
+//!   in any wording) and [`order`] (one stable sort, for a smaller wasm).
 //!
 //! ```
 //! use quantumstate_core::{sim, MemoryStore, Scenario, SimConfig, Store};
@@ -36,14 +38,17 @@
 //! ```
 
 pub mod agents;
+pub mod changes;
 pub mod elastic;
 pub mod eval;
+pub mod eval_classes;
 pub mod ingest;
 pub mod model;
 pub mod order;
 pub mod share;
 pub mod sim;
 pub mod store;
+pub mod taxonomy;
 pub mod time;
 pub mod topology;
 

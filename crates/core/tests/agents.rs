@@ -4,6 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use quantumstate_core::agents::archaeologist::RootCause;
 use quantumstate_core::agents::guardian::Verdict;
 use quantumstate_core::agents::{AgentConfig, IncidentReport, Pipeline, ReportStatus};
+use quantumstate_core::changes::ChangeKind;
 use quantumstate_core::sim::{self, Dataset, RunbookAction, Scenario, SimConfig};
 use quantumstate_core::store::IncidentQuery;
 use quantumstate_core::{Agent, AnomalyType, MemoryStore, MetricType, Service, Store};
@@ -89,7 +90,8 @@ fn bad_deployment_blames_v3_5_0_and_rolls_back_to_v3_4_2() {
             inv.root_cause,
             RootCause::Deployment {
                 version: Some("v3.5.0".into()),
-                previous: Some("v3.4.2".into())
+                previous: Some("v3.4.2".into()),
+                change: ChangeKind::Deploy,
             }
         );
         let deploy = inv.deploy.as_ref().unwrap();
@@ -252,14 +254,10 @@ fn surgeon_runs_once_per_incident_and_only_on_the_affected_service() {
     let (store, data, report) = run(&SimConfig::new(Scenario::DeploymentRollback, 8, anchor()));
     let before = futures::executor::block_on(store.counts()).unwrap();
     let pipeline = Pipeline::new(&store, AgentConfig::default());
-    let plan = report.plan.as_ref().unwrap();
-    let (again, _) = futures::executor::block_on(pipeline.execute(
-        &report.scan,
-        plan,
-        quantumstate_core::agents::surgeon::Approval::Automatic,
-    ))
-    .unwrap();
-    assert!(!again.newly_executed);
+    assert!(report.remediation.as_ref().unwrap().newly_executed);
+    // The same incident seen again: Surgeon's action is not simulated twice.
+    let again = futures::executor::block_on(pipeline.run(data.truth.timeline.end)).unwrap();
+    assert!(!again.remediation.as_ref().unwrap().newly_executed);
     let after = futures::executor::block_on(store.counts()).unwrap();
     assert_eq!((before.metrics, before.logs), (after.metrics, after.logs));
     // Recovery telemetry only for checkout-service.

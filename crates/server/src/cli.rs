@@ -4,10 +4,10 @@ use crate::transport::{Credentials, HttpTransport};
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use quantumstate_core::agents::detector::{StreamingConfig, StreamingDetector};
-use quantumstate_core::agents::{AgentConfig, IncidentReport, Pipeline};
+use quantumstate_core::agents::{narrate, AgentConfig, Event, IncidentReport, Listener, Pipeline};
 use quantumstate_core::elastic::{ElasticStore, IndexNames};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
-use quantumstate_core::{eval, ingest, IncidentDoc, LogDoc, MemoryStore, MetricDoc, Service, Store};
+use quantumstate_core::{eval, eval_classes, ingest, IncidentDoc, LogDoc, MemoryStore, MetricDoc, Service, Store};
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -30,26 +30,45 @@ pub fn timestamp(text: &str) -> anyhow::Result<DateTime<Utc>> {
     Ok(quantumstate_core::time::parse_timestamp(text)?)
 }
 
-/// A readable report of one pipeline run.
+/// A readable report of one pipeline run: the mode, the status, every
+/// decision with its evidence, and a pending plan in full (all from narration).
 pub fn render(report: &IncidentReport) -> String {
-    let mut out = format!("status: {:?}\n", report.status);
-    for d in &report.decisions {
-        out.push_str(&format!(
-            "\n[{}] {} · {} · confidence {}%\n  {}\n",
-            d.timestamp.format("%Y-%m-%d %H:%M:%S"),
-            d.agent.as_str(),
-            d.service,
-            d.confidence,
-            d.decision
-        ));
+    narrate::report_text(report)
+}
+
+/// Progress on stderr as the pipeline's events arrive: each agent and how long it took.
+struct Progress {
+    started: Option<std::time::Instant>,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress { started: None }
     }
-    if let Some(inv) = &report.investigation {
-        out.push_str("\nevidence:\n");
-        for e in &inv.evidence {
-            out.push_str(&format!("  - {e}\n"));
+}
+
+impl Listener for Progress {
+    fn event(&mut self, event: Event<'_>) {
+        match event {
+            Event::Started(_) => self.started = Some(std::time::Instant::now()),
+            Event::Finished { agent, decision, .. } => eprintln!(
+                "  {} done in {:.1} ms ({}%)",
+                agent.as_str(),
+                self.started.map(|t| t.elapsed().as_secs_f64() * 1e3).unwrap_or(0.0),
+                decision.confidence
+            ),
+            Event::AwaitingApproval(report) => eprintln!(
+                "  surgeon waits for approval: {}",
+                report.plan.as_ref().map(|p| p.summary()).unwrap_or_default()
+            ),
+            Event::Resumed { approved } => eprintln!("  resumed ({})", if approved { "approved" } else { "rejected" }),
+            Event::Done(report) => eprintln!(
+                "  {} — {}",
+                narrate::status_label(report.status),
+                narrate::mode_label(report.mode)
+            ),
         }
     }
-    out
 }
 
 fn print(report: &IncidentReport, json: bool) -> anyhow::Result<()> {
@@ -137,7 +156,13 @@ pub async fn run_elastic(
         counts.logs,
         m.retries + l.retries
     );
-    let report = Pipeline::new(store, agents).run(data.truth.timeline.end).await?;
+    eprintln!(
+        "mode: {}",
+        narrate::mode_label(quantumstate_core::agents::Mode::Simulation)
+    );
+    let report = Pipeline::new(store, agents)
+        .run_with(data.truth.timeline.end, &mut Progress::new())
+        .await?;
     print(&report, json)
 }
 
@@ -154,7 +179,13 @@ pub async fn run(config: SimConfig, agents: AgentConfig, json: bool) -> anyhow::
         config.anchor.to_rfc3339(),
         data.fingerprint()
     );
-    let report = Pipeline::new(&store, agents).run(data.truth.timeline.end).await?;
+    eprintln!(
+        "mode: {}",
+        narrate::mode_label(quantumstate_core::agents::Mode::Simulation)
+    );
+    let report = Pipeline::new(&store, agents)
+        .run_with(data.truth.timeline.end, &mut Progress::new())
+        .await?;
     print(&report, json)
 }
 
@@ -197,9 +228,10 @@ pub async fn analyze(
     if let Some(path) = incidents {
         store.write_incidents(&load::<IncidentDoc>(path, "incidents")?).await?;
     }
-    let pipeline = Pipeline::new(&store, agents);
+    let pipeline = Pipeline::advisory(&store, agents);
     let now = pipeline.latest_data_time().await?.context("no metric timestamps")?;
-    let report = pipeline.run(now).await?;
+    eprintln!("mode: {}", narrate::mode_label(pipeline.mode));
+    let report = pipeline.run_with(now, &mut Progress::new()).await?;
     print(&report, json)
 }
 
@@ -226,20 +258,35 @@ pub fn detect(csv: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `eval`: agent quality over many variants.
+/// Variants per family in the per-class table of `eval`.
+const CLASS_VARIANTS: usize = 4;
+
+/// `eval`: agent quality over many variants (simulation mode), then diagnosis
+/// accuracy per evidence class over the generated families.
 pub async fn eval(count: usize, anchor: DateTime<Utc>, agents: AgentConfig, json: bool) -> anyhow::Result<()> {
     let configs = eval::variants(count, anchor);
     let started = std::time::Instant::now();
     let scores = eval::evaluate(&configs, &agents).await?;
+    let specs = eval_classes::specs(CLASS_VARIANTS, anchor);
+    let classes = eval_classes::evaluate(&specs, &agents).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&scores)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "mode": "simulation", "scenarios": scores, "classes": classes })
+            )?
+        );
     } else {
         println!(
-            "{} variants in {:.1} s\n",
+            "mode: {}\n{} scenario variants and {} family cases in {:.1} s\n",
+            narrate::mode_label(quantumstate_core::agents::Mode::Simulation),
             configs.len(),
+            specs.len(),
             started.elapsed().as_secs_f64()
         );
         print!("{}", eval::table(&scores));
+        println!("\nDiagnosis per evidence class ({CLASS_VARIANTS} variants each: services, wordings, intervals):\n");
+        print!("{}", eval_classes::table(&classes));
     }
     Ok(())
 }

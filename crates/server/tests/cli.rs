@@ -142,7 +142,84 @@ fn analyze_works_on_foreign_services_and_sampling() {
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["scan"]["detection"]["service"], "billing-api");
     assert_eq!(report["scan"]["detection"]["anomaly_type"], "memory_leak_progressive");
-    assert_eq!(report["status"], "resolved", "{}", report["decisions"]);
+    // The data ends while the heap still climbs: open, never "resolved".
+    assert_eq!(report["mode"], "advisory");
+    assert_eq!(report["status"], "awaiting_recovery", "{}", report["decisions"]);
+    assert!(report["remediation"].is_null());
+}
+
+/// Text output names the mode and claims only what happened.
+#[test]
+fn run_says_simulation_and_analyze_says_advisory_without_executed_or_resolved() {
+    let (ok, stdout, stderr) = quantumstate(&[
+        "run",
+        "--scenario",
+        "error-spike",
+        "--seed",
+        "4",
+        "--anchor",
+        "2026-02-13T15:00:00Z",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("mode: simulation"), "{stdout}");
+    assert!(
+        stdout.contains("Simulation: executed") && stdout.contains("RESOLVED in the simulation"),
+        "{stdout}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = Utc.with_ymd_and_hms(2026, 3, 1, 9, 30, 0).unwrap();
+    let data = sim::generate(&SimConfig::new(Scenario::DeploymentRollback, 12, anchor));
+    let (m, l) = (dir.path().join("m.ndjson"), dir.path().join("l.ndjson"));
+    write_ndjson(&m, &data.metrics, None);
+    write_ndjson(&l, &data.logs, None);
+    let (ok, stdout, stderr) = quantumstate(&[
+        "analyze",
+        "--metrics",
+        m.to_str().unwrap(),
+        "--logs",
+        l.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("mode: advisory"), "{stdout}");
+    assert!(stdout.contains("status: OPEN: awaiting recovery"), "{stdout}");
+    assert!(
+        stdout.contains("Recommends rollback_deployment of checkout-service to v3.4.2"),
+        "{stdout}"
+    );
+    for claim in ["Executed", "executed rollback", "RESOLVED"] {
+        assert!(!stdout.contains(claim), "{claim:?} claimed: {stdout}");
+    }
+}
+
+#[test]
+fn a_plan_waiting_for_approval_is_printed_in_full() {
+    let (ok, stdout, stderr) = quantumstate(&[
+        "run",
+        "--scenario",
+        "memory-leak",
+        "--seed",
+        "2",
+        "--anchor",
+        "2026-02-13T15:00:00Z",
+        "--approval-threshold",
+        "1.0",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("status: Awaiting approval"), "{stdout}");
+    let pending = stdout
+        .split("[pending]")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no pending plan: {stdout}"));
+    for part in [
+        "restart_service on payment-service",
+        "risk",
+        "Expected:",
+        "threshold",
+        "runbook:",
+    ] {
+        assert!(pending.contains(part), "{part:?} missing: {pending}");
+    }
 }
 
 #[test]

@@ -1,81 +1,62 @@
-//! Archaeologist: what the logs, the deploys and the past say about the cause.
+//! Archaeologist: which service is the root, what kind of trouble it is, and
+//! whether a change caused it or fixed it.
+//!
+//! 1. **Root across services** ([`crate::topology`]): of the anomalous services,
+//!    the root is the one the others depend on whose trouble began first; the
+//!    others are its impact.
+//! 2. **Evidence** ([`crate::taxonomy`]): the root's WARN+ lines are classified
+//!    by code and message tokens; the dominant class names the cause.
+//! 3. **Changes** ([`crate::changes`]): a change is blamed only for trouble that
+//!    began after it and that a change can cause; a change after which things
+//!    got better is a fix.
 
 use super::cassandra::Detection;
-use super::{percent, AgentConfig};
-use crate::model::{AnomalyType, IncidentDoc, Level, LogDoc};
-use crate::store::{ErrorCodeCount, IncidentQuery, LogQuery, Store, StoreError};
+use super::narrate;
+use super::AgentConfig;
+use crate::changes::{self, ChangeKind};
+use crate::model::{AnomalyType, IncidentDoc, Level, LogDoc, MetricType};
+use crate::store::{ErrorCodeCount, IncidentQuery, LogQuery, SeriesKey, Store, StoreError};
+use crate::taxonomy::{self, Class};
 use crate::time::TimeWindow;
+use crate::topology::Topology;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Words that mark a failing dependency (infrastructure, not our code).
-const DEPENDENCY_WORDS: &[&str] = &[
-    "redis",
-    "cache",
-    "database",
-    "connection refused",
-    "unavailable",
-    "offline",
-    "unreachable",
-    "evicted",
-    "upstream",
-    "dns",
-    "broker",
-    "kafka",
-    "connection reset",
-    "pool saturated",
-    "pool exhausted",
-];
-/// Words that mark a defect in the service's own code.
-const CODE_DEFECT_WORDS: &[&str] = &[
-    "exception",
-    "nullpointer",
-    "npe",
-    "\tat ",
-    "stack trace",
-    "internal_server_error",
-    "panic",
-    "typeerror",
-    "traceback",
-    "undefined",
-    "segfault",
-    "assert",
-];
-/// Words that mark memory exhaustion.
-const MEMORY_WORDS: &[&str] = &[
-    "heap",
-    "gc ",
-    "gc pause",
-    "garbage",
-    "outofmemory",
-    "out of memory",
-    "oom",
-    "memory",
-];
-/// Words of a change event in the logs.
-const DEPLOY_WORDS: &[&str] = &["deploy", "release", "rollout", "rolled"];
-const DEPLOY_DONE_WORDS: &[&str] = &["complete", "finished", "succeeded", "successful", "rolled out", "done"];
-/// Named dependencies we can recognise in messages.
-const DEPENDENCY_NAMES: &[&str] = &[
-    "redis",
-    "postgres",
-    "mysql",
-    "database",
-    "kafka",
-    "elasticsearch",
-    "dns",
-];
+/// Trouble on a service this close after another's still counts as "at the same time".
+const SAME_TIME_SECS: i64 = 120;
+/// A class needs this share of the weighted evidence to be the cause.
+const DOMINANT_SHARE: f64 = 0.35;
+/// A change this long after the first error line came after the trouble (a fix, or innocent).
+const FIX_AFTER_SECS: i64 = 60;
+/// Same, against a metric onset alone (an estimate: CUSUM dates it a minute or two early).
+const ONSET_UNCERTAINTY_SECS: i64 = 180;
+/// After a fix the primary metric's deviation must have shrunk below this share.
+const FIX_RESIDUAL: f64 = 0.5;
+/// Confidence weights: start, evidence share, margin over the runner-up,
+/// topology agreement, a similar past incident; unclear causes are discounted.
+const BASE: f64 = 0.5;
+const W_SHARE: f64 = 0.35;
+const W_MARGIN: f64 = 0.1;
+const W_TOPOLOGY: f64 = 0.05;
+const W_SIMILAR: f64 = 0.04;
+const UNCLEAR_FACTOR: f64 = 0.6;
 
-/// A deploy found near the onset.
+/// A change found near the incident, and what it did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeployEvent {
     pub at: DateTime<Utc>,
+    pub service: String,
     pub message: String,
+    #[serde(default)]
+    pub kind: ChangeKind,
     pub version: Option<String>,
     pub previous: Option<String>,
-    /// Minutes from the deploy to the onset (negative: after the onset).
+    /// Minutes from the change to the onset (negative: after the onset).
     pub lead_minutes: f64,
     pub blamed: bool,
+    /// Things got better after it: a fix, never to be rolled back.
+    #[serde(default)]
+    pub fixed: bool,
     /// Why it is or is not blamed.
     pub verdict: String,
 }
@@ -93,49 +74,90 @@ pub struct SimilarIncident {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RootCause {
+    /// A change of ours (deploy, config push, flag flip).
     Deployment {
         version: Option<String>,
         previous: Option<String>,
+        #[serde(default)]
+        change: ChangeKind,
     },
+    /// A dependency stopped answering (cache, database, queue, upstream).
     Dependency {
         name: String,
     },
     MemoryExhaustion,
+    /// Load beyond capacity.
     Saturation,
+    /// Any other class of the taxonomy (pool, TLS, DNS, throttling, …).
+    Evidence {
+        class: Class,
+    },
+    /// Nothing dominant: the statement names the dominant evidence instead.
     Unknown,
 }
 
-/// Weighted share of the error evidence per hypothesis.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct EvidenceShares {
-    pub dependency: f64,
-    pub code_defect: f64,
-    pub memory: f64,
-    pub other: f64,
+impl RootCause {
+    /// One name per cause, for records and `eval`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RootCause::Deployment { .. } => "deployment",
+            RootCause::Dependency { .. } => "dependency",
+            RootCause::MemoryExhaustion => "memory_exhaustion",
+            RootCause::Saturation => "saturation",
+            RootCause::Evidence { class } => class.as_str(),
+            RootCause::Unknown => "unknown",
+        }
+    }
+}
+
+/// The most frequent evidence, named when the cause is unclear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DominantEvidence {
+    pub code: Option<String>,
+    pub sample: String,
+    pub first_seen: DateTime<Utc>,
+    pub lines: u64,
+}
+
+/// One factor of a confidence value, for the evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Factor {
+    pub name: String,
+    pub value: f64,
 }
 
 /// Archaeologist's finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Investigation {
     pub root_cause: RootCause,
+    /// Where the trouble began: the service Surgeon acts on.
+    pub root_service: String,
+    /// Anomalous services that call the root (its blast radius), sorted.
+    pub impacted: Vec<String>,
+    /// The dominant evidence class of the root's logs.
+    pub class: Option<Class>,
+    /// Weighted share of the root's evidence per class, largest first.
+    pub class_shares: Vec<(Class, f64)>,
+    pub dominant: Option<DominantEvidence>,
     pub statement: String,
     /// Cassandra's class, refined by the cause.
     pub anomaly_type: AnomalyType,
     pub error_codes: Vec<ErrorCodeCount>,
-    /// The first ERROR/CRITICAL lines (at most 12).
+    /// The first ERROR/CRITICAL lines of the root (at most 12).
     pub evidence_logs: Vec<LogDoc>,
     pub error_lines: u64,
-    pub shares: EvidenceShares,
+    /// The change nearest the onset, with its verdict.
     pub deploy: Option<DeployEvent>,
+    /// A change after the onset after which things improved.
+    #[serde(default)]
+    pub fix: Option<DeployEvent>,
     pub similar: Vec<SimilarIncident>,
     /// The chain of evidence, in reading order.
     pub evidence: Vec<String>,
     pub confidence: f64,
+    #[serde(default)]
+    pub factors: Vec<Factor>,
     pub decision: String,
-}
-
-fn contains_any(text: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| text.contains(w))
 }
 
 fn weight(level: Level) -> f64 {
@@ -147,48 +169,357 @@ fn weight(level: Level) -> f64 {
     }
 }
 
-fn shares(logs: &[LogDoc]) -> EvidenceShares {
-    let mut s = EvidenceShares::default();
-    let mut total = 0.0;
+/// Weighted share per class, largest first, and the share of unclassified lines.
+fn class_shares(logs: &[LogDoc]) -> (Vec<(Class, f64)>, f64) {
+    let mut by: Vec<(Class, f64)> = Vec::new();
+    let (mut total, mut other) = (0.0, 0.0);
     for l in logs {
-        let text = format!("{} {}", l.message, l.error_code.as_deref().unwrap_or("")).to_ascii_lowercase();
         let w = weight(l.level);
         total += w;
-        if contains_any(&text, MEMORY_WORDS) {
-            s.memory += w;
-        } else if contains_any(&text, CODE_DEFECT_WORDS) {
-            s.code_defect += w;
-        } else if contains_any(&text, DEPENDENCY_WORDS) {
-            s.dependency += w;
-        } else {
-            s.other += w;
+        match taxonomy::classify(&l.message, l.error_code.as_deref()) {
+            Some(c) => match by.iter_mut().find(|(k, _)| *k == c) {
+                Some(slot) => slot.1 += w,
+                None => by.push((c, w)),
+            },
+            None => other += w,
         }
     }
     if total > 0.0 {
-        s.dependency /= total;
-        s.code_defect /= total;
-        s.memory /= total;
-        s.other /= total;
+        by.iter_mut().for_each(|s| s.1 /= total);
+        other /= total;
     }
-    s
+    crate::order::sort_by(&mut by, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    (by, other)
 }
 
-/// `v3.5.0`, `2.1.0-rc1`, ... : the first version-looking token.
-fn version_in(text: &str) -> Option<String> {
-    text.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',' || c == ';')
-        .map(|t| t.trim_end_matches(['.', ':']))
-        .find(|t| {
-            let t = t.strip_prefix('v').unwrap_or(t);
-            t.contains('.') && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+/// Where the trouble began: of the anomalous services, the one the most others
+/// depend on, if its onset is not later than theirs; else the detected service.
+fn root_service(topology: &Topology, detection: &Detection) -> (String, Vec<String>, bool) {
+    let mut onsets: Vec<(String, DateTime<Utc>)> = vec![(detection.service.clone(), detection.onset)];
+    for a in &detection.elsewhere {
+        match onsets.iter_mut().find(|(s, _)| *s == a.key.service) {
+            Some(slot) => slot.1 = slot.1.min(a.onset),
+            None => onsets.push((a.key.service.clone(), a.onset)),
+        }
+    }
+    let explains = |root: &(String, DateTime<Utc>)| {
+        onsets
+            .iter()
+            .filter(|o| o.0 != root.0 && topology.depends_on(&o.0, &root.0))
+            .filter(|o| (root.1 - o.1).num_seconds() <= SAME_TIME_SECS)
+            .count()
+    };
+    let best = onsets
+        .iter()
+        .map(|o| (explains(o), o))
+        .filter(|(n, _)| *n > 0)
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1 .1.cmp(&a.1 .1)));
+    match best {
+        Some((_, root)) => {
+            let mut impacted: Vec<String> = onsets
+                .iter()
+                .filter(|o| o.0 != root.0 && topology.depends_on(&o.0, &root.0))
+                .map(|o| o.0.clone())
+                .collect();
+            impacted.sort();
+            (root.0.clone(), impacted, true)
+        }
+        None => (detection.service.clone(), Vec::new(), false),
+    }
+}
+
+/// Mean bad-direction deviation of the primary metric in a window.
+async fn deviation<S: Store>(
+    store: &S,
+    config: &AgentConfig,
+    detection: &Detection,
+    window: TimeWindow,
+) -> Result<Option<f64>, StoreError> {
+    let key = SeriesKey::new(&detection.primary.key.service, &detection.primary.key.metric_type);
+    let points = store
+        .metric_series(&key, window, TimeDelta::seconds(config.bucket_secs.max(1)))
+        .await?;
+    if points.is_empty() {
+        return Ok(None);
+    }
+    let down = MetricType::parse(&key.metric_type).is_some_and(|m| m == MetricType::RequestsPerMin);
+    let base = detection.primary.baseline.median;
+    let mean = points.iter().map(|p| p.avg).sum::<f64>() / points.len() as f64;
+    Ok(Some(if down { base - mean } else { mean - base }.max(0.0)))
+}
+
+/// Investigate `detection` as of `now`, over the seed's platform graph.
+pub async fn investigate<S: Store>(
+    store: &S,
+    config: &AgentConfig,
+    detection: &Detection,
+    now: DateTime<Utc>,
+) -> Result<Investigation, StoreError> {
+    investigate_with(store, config, &Topology::platform(), detection, now).await
+}
+
+/// Investigate with a given dependency graph.
+pub async fn investigate_with<S: Store>(
+    store: &S,
+    config: &AgentConfig,
+    topology: &Topology,
+    detection: &Detection,
+    now: DateTime<Utc>,
+) -> Result<Investigation, StoreError> {
+    let (root, impacted, topology_agrees) = root_service(topology, detection);
+    let onset = detection
+        .elsewhere
+        .iter()
+        .filter(|a| a.key.service == root)
+        .map(|a| a.onset)
+        .chain((root == detection.service).then_some(detection.onset))
+        .min()
+        .unwrap_or(detection.onset);
+    let end = now + TimeDelta::milliseconds(1);
+    let window = TimeWindow::new(onset - TimeDelta::minutes(config.log_lookback_minutes), end);
+    let error_query = LogQuery {
+        service: Some(root.clone()),
+        min_level: Level::Error,
+        window,
+        words: Vec::new(),
+        limit: 2_000,
+    };
+    let errors = store.logs(&error_query).await?;
+    let error_lines = store.count_logs(&error_query).await?;
+    let warn_plus = store
+        .logs(&LogQuery {
+            min_level: Level::Warn,
+            ..error_query.clone()
         })
-        .map(str::to_string)
+        .await?;
+    let codes = store.error_codes(&root, window).await?;
+    let (shares, _other) = class_shares(&warn_plus);
+    let class = shares.first().filter(|(_, s)| *s >= DOMINANT_SHARE).map(|(c, _)| *c);
+    let margin = match (shares.first(), shares.get(1)) {
+        (Some(a), Some(b)) => a.1 - b.1,
+        (Some(a), None) => a.1,
+        _ => 0.0,
+    };
+    // When the trouble began: the first error line near the onset (precise), else
+    // the metric onset (an estimate, so a change needs a wider margin after it).
+    let first_error = warn_plus
+        .iter()
+        .filter(|l| l.level >= Level::Error && l.timestamp >= onset - TimeDelta::seconds(SAME_TIME_SECS))
+        .map(|l| l.timestamp)
+        .min();
+    let first_trouble = first_error.unwrap_or(onset);
+    let after_secs = if first_error.is_some() {
+        FIX_AFTER_SECS
+    } else {
+        ONSET_UNCERTAINTY_SECS
+    };
+
+    // Changes on the root (or the detected service) from the lookback until now.
+    let change_logs = store
+        .logs(&LogQuery {
+            service: None,
+            min_level: Level::Info,
+            window: TimeWindow::new(onset - TimeDelta::minutes(config.deploy_lookback_minutes), end),
+            words: Vec::new(),
+            limit: 20_000,
+        })
+        .await?;
+    let mut found: Vec<(DateTime<Utc>, &LogDoc, changes::Change)> = change_logs
+        .iter()
+        .filter(|l| l.service == root || l.service == detection.service)
+        .filter_map(|l| changes::change_in(&l.message).map(|c| (l.timestamp, l, c)))
+        .filter(|(_, _, c)| !c.in_progress)
+        .collect();
+    crate::order::sort_by(&mut found, |a, b| a.0.cmp(&b.0));
+    let change_can_explain = class.is_none_or(Class::can_come_with_a_change);
+    let mut suspect: Option<DeployEvent> = None;
+    let mut fix: Option<DeployEvent> = None;
+    for (at, log, change) in &found {
+        let lead = (first_trouble - *at).num_seconds() as f64 / 60.0;
+        let mut event = DeployEvent {
+            at: *at,
+            service: log.service.clone(),
+            message: log.message.clone(),
+            kind: change.kind,
+            version: change.version.clone(),
+            previous: change.previous.clone(),
+            lead_minutes: lead,
+            blamed: false,
+            fixed: false,
+            verdict: String::new(),
+        };
+        if (*at - first_trouble).num_seconds() >= after_secs {
+            let before = deviation(store, config, detection, TimeWindow::new(onset, *at)).await?;
+            let settle = *at + TimeDelta::minutes(config.sustain_minutes.min(3));
+            let after = deviation(store, config, detection, TimeWindow::new(settle, end)).await?;
+            if let (Some(b), Some(a)) = (before, after) {
+                if b > 0.0 && a <= FIX_RESIDUAL * b {
+                    event.fixed = true;
+                    event.verdict = narrate::change_fixed(&event, a / b);
+                    fix.get_or_insert(event);
+                    continue;
+                }
+            }
+            event.verdict = narrate::change_after_onset(&event);
+            suspect.get_or_insert(event);
+            continue;
+        }
+        // Before the trouble (or with it): a suspect, latest first.
+        let fresh = lead <= config.deploy_lookback_minutes as f64;
+        if fresh && change_can_explain {
+            event.blamed = true;
+        }
+        event.verdict = narrate::change_verdict(&event, class, change_can_explain);
+        suspect = Some(event);
+    }
+    // Among several changes before the trouble, the last one is the suspect (set above).
+
+    let memory_symptom = detection.primary.metric() == Some(MetricType::MemoryPercent)
+        && matches!(
+            detection.anomaly_type,
+            AnomalyType::MemoryLeakProgressive | AnomalyType::ResourceSaturation
+        );
+    let dependency_name = || {
+        warn_plus
+            .iter()
+            .filter(|l| taxonomy::classify(&l.message, l.error_code.as_deref()).is_some_and(Class::is_in_dependency))
+            .find_map(|l| taxonomy::dependency_name(&l.message))
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                if root != detection.service {
+                    root.clone()
+                } else {
+                    "a downstream dependency".into()
+                }
+            })
+    };
+    let blamed = suspect.as_ref().filter(|d| d.blamed);
+    let root_cause = match (blamed, class) {
+        (Some(d), _) => RootCause::Deployment {
+            version: d.version.clone(),
+            previous: d.previous.clone(),
+            change: d.kind,
+        },
+        (None, Some(c)) if c.is_dependency_down() => RootCause::Dependency {
+            name: dependency_name(),
+        },
+        (None, Some(Class::HeapExhaustion)) => RootCause::MemoryExhaustion,
+        (None, Some(Class::TrafficSurge)) => RootCause::Saturation,
+        (None, Some(c)) => RootCause::Evidence { class: c },
+        (None, None) if memory_symptom => RootCause::MemoryExhaustion,
+        (None, None) if root != detection.service => RootCause::Dependency { name: root.clone() },
+        (None, None) => match (detection.primary.metric(), detection.anomaly_type) {
+            (Some(MetricType::RequestsPerMin), AnomalyType::TrafficDrop) => RootCause::Evidence {
+                class: Class::TrafficDrop,
+            },
+            (Some(MetricType::CpuPercent | MetricType::RequestsPerMin), _) => RootCause::Saturation,
+            _ => RootCause::Unknown,
+        },
+    };
+    let anomaly_type = match root_cause {
+        RootCause::Deployment { .. } => AnomalyType::DeploymentRegression,
+        _ => detection.anomaly_type,
+    };
+    let dominant = dominant_evidence(&warn_plus, &codes);
+    let statement = narrate::root_statement(&narrate::RootFacts {
+        cause: &root_cause,
+        service: &root,
+        detected: detection,
+        impacted: &impacted,
+        onset,
+        codes: &codes,
+        error_lines,
+        deploy: suspect.as_ref(),
+        dominant: dominant.as_ref(),
+    });
+
+    let similar = rank_similar(store, &root, anomaly_type, &codes, &warn_plus, &statement, now).await?;
+    let best_share = shares.first().map(|s| s.1).unwrap_or(0.0);
+    let similar_agrees = similar
+        .first()
+        .is_some_and(|s| s.incident.anomaly_type == anomaly_type.as_str());
+    let mut factors = vec![
+        Factor {
+            name: "base".into(),
+            value: BASE,
+        },
+        Factor {
+            name: format!("evidence share {:.0}%", best_share * 100.0),
+            value: W_SHARE * best_share.max(if blamed.is_some() { 0.7 } else { 0.0 }),
+        },
+        Factor {
+            name: format!("margin over the runner-up {:.0}%", margin * 100.0),
+            value: W_MARGIN * margin.clamp(0.0, 1.0),
+        },
+    ];
+    if topology_agrees || memory_symptom {
+        factors.push(Factor {
+            name: if topology_agrees {
+                "topology: the root explains its callers".into()
+            } else {
+                "the symptom matches the cause".into()
+            },
+            value: W_TOPOLOGY,
+        });
+    }
+    if similar_agrees {
+        factors.push(Factor {
+            name: "a similar past incident".into(),
+            value: W_SIMILAR,
+        });
+    }
+    let mut confidence = factors.iter().map(|f| f.value).sum::<f64>().min(0.99);
+    if matches!(root_cause, RootCause::Unknown) {
+        confidence *= UNCLEAR_FACTOR;
+        factors.push(Factor {
+            name: format!("cause unclear ×{UNCLEAR_FACTOR}"),
+            value: confidence - factors.iter().map(|f| f.value).sum::<f64>(),
+        });
+    }
+    if confidence > detection.confidence {
+        factors.push(Factor {
+            name: "capped at the detection's confidence".into(),
+            value: detection.confidence - confidence,
+        });
+        confidence = detection.confidence;
+    }
+    let mut inv = Investigation {
+        root_cause,
+        root_service: root,
+        impacted,
+        class,
+        class_shares: shares,
+        dominant,
+        statement,
+        anomaly_type,
+        error_codes: codes,
+        evidence_logs: errors.into_iter().take(12).collect(),
+        error_lines,
+        deploy: suspect,
+        fix,
+        similar,
+        evidence: Vec::new(),
+        confidence,
+        factors,
+        decision: String::new(),
+    };
+    inv.evidence = narrate::investigation_evidence(&inv, detection, config);
+    inv.decision = narrate::investigation_decision(&inv);
+    Ok(inv)
 }
 
-fn previous_in(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    ["previous:", "previous", "from "].iter().find_map(|marker| {
-        let at = lower.find(marker)? + marker.len();
-        version_in(&text[at..])
+fn dominant_evidence(logs: &[LogDoc], codes: &[ErrorCodeCount]) -> Option<DominantEvidence> {
+    let top = codes.first();
+    let sample = logs
+        .iter()
+        .filter(|l| l.level >= Level::Error)
+        .find(|l| top.is_none_or(|c| l.error_code.as_deref() == Some(c.code.as_str())))
+        .or_else(|| logs.first())?;
+    Some(DominantEvidence {
+        code: top.map(|c| c.code.clone()),
+        sample: sample.message.lines().next().unwrap_or_default().to_string(),
+        first_seen: top.map(|c| c.first_seen).unwrap_or(sample.timestamp),
+        lines: top.map(|c| c.count).unwrap_or(logs.len() as u64),
     })
 }
 
@@ -203,315 +534,12 @@ fn keywords(text: &str) -> std::collections::BTreeSet<String> {
         .collect()
 }
 
-/// Investigate `detection` as of `now`.
-pub async fn investigate<S: Store>(
-    store: &S,
-    config: &AgentConfig,
-    detection: &Detection,
-    now: DateTime<Utc>,
-) -> Result<Investigation, StoreError> {
-    let service = detection.service.clone();
-    let onset = detection.onset;
-    let end = now + TimeDelta::milliseconds(1);
-    let window = TimeWindow::new(onset - TimeDelta::minutes(config.log_lookback_minutes), end);
-    let error_query = LogQuery {
-        service: Some(service.clone()),
-        min_level: Level::Error,
-        window,
-        words: Vec::new(),
-        limit: 2_000,
-    };
-    let errors = store.logs(&error_query).await?;
-    let error_lines = store.count_logs(&error_query).await?;
-    let warn_plus = store
-        .logs(&LogQuery {
-            min_level: Level::Warn,
-            ..error_query.clone()
-        })
-        .await?;
-    let codes = store.error_codes(&service, window).await?;
-    let shares = shares(&warn_plus);
-
-    let deploy_window = TimeWindow::new(
-        onset - TimeDelta::minutes(config.deploy_lookback_minutes),
-        onset + TimeDelta::minutes(2),
-    );
-    let deploys = store
-        .logs(&LogQuery {
-            service: Some(service.clone()),
-            min_level: Level::Info,
-            window: deploy_window,
-            words: DEPLOY_WORDS.iter().map(|w| w.to_string()).collect(),
-            limit: 200,
-        })
-        .await?;
-    let deploy_log = deploys
-        .iter()
-        .rev()
-        .find(|l| contains_any(&l.message.to_ascii_lowercase(), DEPLOY_DONE_WORDS))
-        .or(deploys.last());
-    let first_error_after = |at: DateTime<Utc>| {
-        warn_plus
-            .iter()
-            .filter(|l| l.level >= Level::Error && l.timestamp >= at)
-            .map(|l| l.timestamp)
-            .min()
-    };
-
-    // Hypothesis scores in [0, 1].
-    let memory_symptom = matches!(
-        detection.anomaly_type,
-        AnomalyType::MemoryLeakProgressive | AnomalyType::ResourceSaturation
-    ) && detection.primary.key.metric_type.contains("mem");
-    let memory_score = (shares.memory + if memory_symptom { 0.5 } else { 0.0 }).min(1.0);
-    let critical_dependency_at_onset = warn_plus.iter().any(|l| {
-        l.level == Level::Critical
-            && (l.timestamp - onset).num_seconds().abs() <= 120
-            && contains_any(
-                &format!("{} {}", l.message, l.error_code.as_deref().unwrap_or("")).to_ascii_lowercase(),
-                DEPENDENCY_WORDS,
-            )
-    });
-    let dependency_score = (shares.dependency + if critical_dependency_at_onset { 0.2 } else { 0.0 }).min(1.0);
-    let deploy = deploy_log.map(|l| {
-        let lead = (onset - l.timestamp).num_seconds() as f64 / 60.0;
-        let freshness = if lead <= config.deploy_fresh_minutes {
-            1.0
-        } else {
-            (1.0 - (lead - config.deploy_fresh_minutes)
-                / (config.deploy_lookback_minutes as f64 - config.deploy_fresh_minutes))
-                .clamp(0.0, 1.0)
-        };
-        // A deploy explains code defects (and unexplained errors), never a failing dependency.
-        let explains = shares.code_defect + 0.5 * shares.other;
-        let score = freshness * explains * (1.0 - shares.dependency);
-        (l, lead, score)
-    });
-    let deploy_score = deploy.as_ref().map(|(_, _, s)| *s).unwrap_or(0.0);
-
-    let mut ranked = vec![(deploy_score, 0u8), (dependency_score, 1), (memory_score, 2)];
-    crate::order::sort_by(&mut ranked, |a, b| b.0.total_cmp(&a.0));
-    let (best_score, best) = ranked[0];
-    let margin = best_score - ranked[1].0;
-    let dependency_name = || {
-        let text: String = warn_plus
-            .iter()
-            .map(|l| l.message.to_ascii_lowercase())
-            .collect::<Vec<_>>()
-            .join(" ");
-        DEPENDENCY_NAMES
-            .iter()
-            .find(|n| text.contains(*n))
-            .map(|n| capitalized(n))
-            .unwrap_or_else(|| "a downstream dependency".into())
-    };
-    let root_cause = if best_score < 0.2 {
-        match detection.anomaly_type {
-            AnomalyType::ResourceSaturation | AnomalyType::LatencyDegradation | AnomalyType::TrafficDrop => {
-                RootCause::Saturation
-            }
-            _ => RootCause::Unknown,
-        }
-    } else {
-        match best {
-            0 => {
-                let (l, _, _) = deploy.as_ref().expect("deploy score implies a deploy");
-                RootCause::Deployment {
-                    version: version_in(&l.message),
-                    previous: previous_in(&l.message),
-                }
-            }
-            1 => RootCause::Dependency {
-                name: dependency_name(),
-            },
-            _ => RootCause::MemoryExhaustion,
-        }
-    };
-    let anomaly_type = match root_cause {
-        RootCause::Deployment { .. } => AnomalyType::DeploymentRegression,
-        _ => detection.anomaly_type,
-    };
-
-    let deploy_event = deploy.map(|(l, lead, _)| {
-        let blamed = matches!(root_cause, RootCause::Deployment { .. });
-        let first_err = first_error_after(l.timestamp);
-        let verdict = if blamed {
-            format!(
-                "deploy {:.0} min before onset; the errors that followed are code defects{}",
-                lead.max(0.0),
-                first_err.map(|t| format!(", first at {}", crate::time::hms(t))).unwrap_or_default()
-            )
-        } else if shares.dependency > shares.code_defect {
-            format!(
-                "ruled out: the errors are dependency failures ({:.0}% of the error evidence), not code defects, and the service stayed healthy for {:.0} min after the deploy",
-                shares.dependency * 100.0,
-                lead.max(0.0)
-            )
-        } else {
-            format!("not blamed: the evidence points to {}", root_label(&root_cause))
-        };
-        DeployEvent {
-            at: l.timestamp,
-            message: l.message.clone(),
-            version: version_in(&l.message),
-            previous: previous_in(&l.message),
-            lead_minutes: lead,
-            blamed,
-            verdict,
-        }
-    });
-
-    let statement = match &root_cause {
-        RootCause::Deployment { version, .. } => format!(
-            "Deployment {} of {} introduced a regression: {} errors began {} after it ({}).",
-            version.as_deref().unwrap_or("(unnamed)"),
-            service,
-            codes.first().map(|c| c.code.as_str()).unwrap_or("5xx"),
-            deploy_event.as_ref().map(|d| format!("{:.0} min", d.lead_minutes.max(0.0))).unwrap_or_default(),
-            codes.first().map(|c| format!("{} lines", c.count)).unwrap_or_default(),
-        ),
-        RootCause::Dependency { name } => format!(
-            "Dependency failure: {name} became unavailable to {service} at {}; requests fell back and failed ({}).",
-            crate::time::hm(onset),
-            codes.iter().take(2).map(|c| c.code.as_str()).collect::<Vec<_>>().join(", ")
-        ),
-        RootCause::MemoryExhaustion => format!(
-            "Heap exhaustion in {service}: memory grew {:+.1}%/min from {:.0}% since {} without being reclaimed (memory leak); GC pressure {}.",
-            detection.primary.rate_per_min,
-            detection.primary.baseline.median,
-            crate::time::hm(onset),
-            codes.first().map(|c| format!("logged {} times as {}", c.count, c.code)).unwrap_or_else(|| "visible in latency".into())
-        ),
-        RootCause::Saturation => format!("Capacity saturation on {service}: {} without an error-log explanation.", detection.primary.key.metric_type),
-        RootCause::Unknown => format!(
-            "Cause unclear on {service}: {} error lines, top code {}.",
-            error_lines,
-            codes.first().map(|c| c.code.as_str()).unwrap_or("none")
-        ),
-    };
-
-    let similar = rank_similar(store, &service, anomaly_type, &codes, &warn_plus, &statement, now).await?;
-    let mut evidence = vec![format!("Cassandra: {}", detection.decision)];
-    if let Some(c) = codes.first() {
-        evidence.push(format!(
-            "{} error lines; top codes: {}",
-            error_lines,
-            codes
-                .iter()
-                .take(3)
-                .map(|c| format!("{} ×{} (first {})", c.code, c.count, crate::time::hms(c.first_seen)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-        let _ = c;
-    }
-    evidence.push(format!(
-        "error evidence: {:.0}% dependency, {:.0}% code defect, {:.0}% memory, {:.0}% other",
-        shares.dependency * 100.0,
-        shares.code_defect * 100.0,
-        shares.memory * 100.0,
-        shares.other * 100.0
-    ));
-    if let Some(d) = &deploy_event {
-        evidence.push(format!(
-            "deploy at {}: \"{}\" — {}",
-            crate::time::hms(d.at),
-            d.message,
-            d.verdict
-        ));
-    } else {
-        evidence.push(format!(
-            "no deploy in the {} min before onset",
-            config.deploy_lookback_minutes
-        ));
-    }
-    if let Some(s) = similar.first() {
-        evidence.push(format!(
-            "similar: {} {} ago ({})",
-            s.incident.anomaly_type,
-            days(s.days_ago),
-            s.reasons.join("; ")
-        ));
-    }
-
-    let confidence = (0.55
-        + 0.30 * best_score.min(1.0)
-        + 0.10 * margin.clamp(0.0, 1.0)
-        + if similar
-            .first()
-            .is_some_and(|s| s.incident.anomaly_type == anomaly_type.as_str())
-        {
-            0.04
-        } else {
-            0.0
-        })
-    .min(0.99)
-        * if matches!(root_cause, RootCause::Unknown) {
-            0.6
-        } else {
-            1.0
-        };
-    let mut decision = format!("Root cause: {statement}");
-    if let Some(d) = deploy_event.as_ref().filter(|d| !d.blamed) {
-        decision.push_str(&format!(
-            " Deploy {} {:.0} min before onset {}.",
-            d.version.as_deref().unwrap_or(""),
-            d.lead_minutes,
-            d.verdict
-        ));
-    }
-    if let Some(s) = similar.first() {
-        decision.push_str(&format!(
-            " Similar to the {} on {} {} ago (MTTR {} min): {}.",
-            s.incident.anomaly_type,
-            s.incident.service,
-            days(s.days_ago),
-            s.incident.mttr_seconds.unwrap_or(0) / 60,
-            s.incident.actions_taken
-        ));
-    }
-    decision.push_str(&format!(" Confidence: {}%.", percent(confidence)));
-    Ok(Investigation {
-        root_cause,
-        statement,
-        anomaly_type,
-        error_codes: codes,
-        evidence_logs: errors.into_iter().take(12).collect(),
-        error_lines,
-        shares,
-        deploy: deploy_event,
-        similar,
-        evidence,
-        confidence,
-        decision,
-    })
-}
-
-fn capitalized(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
-}
-
-fn days(d: f64) -> String {
-    if d >= 1.0 {
-        format!("{:.0} days", d)
-    } else {
-        format!("{:.0} hours", d * 24.0)
-    }
-}
-
-pub fn root_label(cause: &RootCause) -> &'static str {
-    match cause {
-        RootCause::Deployment { .. } => "a deployment",
-        RootCause::Dependency { .. } => "a failing dependency",
-        RootCause::MemoryExhaustion => "heap exhaustion",
-        RootCause::Saturation => "capacity saturation",
-        RootCause::Unknown => "an unknown cause",
-    }
-}
+/// Similarity weights: same type, same service, per shared error code, and wording (Jaccard ×4, capped).
+const SIM_TYPE: f64 = 3.0;
+const SIM_SERVICE: f64 = 2.0;
+const SIM_CODE: f64 = 1.0;
+const SIM_WORDING_CAP: f64 = 1.5;
+const SIM_KEEP: f64 = 3.0;
 
 /// Past incidents ranked by type, service, shared error codes and wording.
 async fn rank_similar<S: Store>(
@@ -540,32 +568,29 @@ async fn rank_similar<S: Store>(
             let mut score = 0.0;
             let mut reasons = Vec::new();
             if incident.anomaly_type == anomaly_type.as_str() {
-                score += 3.0;
-                reasons.push(format!("same type ({})", incident.anomaly_type));
+                score += SIM_TYPE;
+                reasons.push(narrate::similar_reason_type(&incident.anomaly_type));
             }
             if incident.service == service {
-                score += 2.0;
-                reasons.push("same service".to_string());
+                score += SIM_SERVICE;
+                reasons.push(narrate::SIMILAR_SAME_SERVICE.to_string());
             }
             let text = format!("{} {}", incident.root_cause, incident.actions_taken);
             for c in codes.iter().filter(|c| c.count >= 2) {
                 if text.contains(&c.code) {
-                    score += 1.0;
-                    reasons.push(format!("shares error code {}", c.code));
+                    score += SIM_CODE;
+                    reasons.push(narrate::similar_reason_code(&c.code));
                 }
             }
             let theirs = keywords(&text);
             let shared: Vec<&String> = words.intersection(&theirs).collect();
             if !shared.is_empty() {
                 let jaccard = shared.len() as f64 / words.union(&theirs).count().max(1) as f64;
-                score += (4.0 * jaccard).min(1.5);
-                reasons.push(format!(
-                    "similar wording: {}",
-                    shared.iter().take(4).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                ));
+                score += (4.0 * jaccard).min(SIM_WORDING_CAP);
+                reasons.push(narrate::similar_reason_words(&shared));
             }
             let days_ago = (now - incident.timestamp).num_minutes() as f64 / 1440.0;
-            (score >= 3.0).then_some(SimilarIncident {
+            (score >= SIM_KEEP).then_some(SimilarIncident {
                 incident,
                 score,
                 reasons,
@@ -578,25 +603,4 @@ async fn rank_similar<S: Store>(
     });
     out.truncate(3);
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn versions_are_read_from_deploy_messages() {
-        let m = "Deployment v3.5.0 complete (previous: v3.4.2)";
-        assert_eq!(version_in(m).as_deref(), Some("v3.5.0"));
-        assert_eq!(previous_in(m).as_deref(), Some("v3.4.2"));
-        assert_eq!(
-            version_in("Release 2.14.1 rolled out from 2.14.0").as_deref(),
-            Some("2.14.1")
-        );
-        assert_eq!(
-            previous_in("Release 2.14.1 rolled out from 2.14.0").as_deref(),
-            Some("2.14.0")
-        );
-        assert_eq!(version_in("Health check OK"), None);
-    }
 }

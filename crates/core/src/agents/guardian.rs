@@ -1,14 +1,29 @@
-//! Guardian: is the service back, and for how long? MTTR from the onset.
+//! Guardian: is the service back, and for how long? MTTR from the onset,
+//! measured only in telemetry the store holds.
+//!
+//! - Simulation: after Surgeon's simulated action, over the watch window.
+//! - Advisory: over the user's data only. An operator action in the logs after
+//!   the onset (or a change that fixed things) is named with its time and the
+//!   recovery is judged after it; data that ends mid-incident stays open.
 
 use super::archaeologist::Investigation;
 use super::cassandra::{Detection, SeriesState};
-use super::surgeon::Remediation;
+use super::narrate;
 use super::AgentConfig;
-use crate::model::{IncidentDoc, MetricType};
-use crate::store::{IncidentQuery, SeriesKey, Store, StoreError};
+use crate::changes::{self, OperatorAction};
+use crate::model::{IncidentDoc, Level, MetricType};
+use crate::store::{IncidentQuery, LogQuery, SeriesKey, Store, StoreError};
 use crate::time::TimeWindow;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A reading within this many robust sigmas of its baseline counts as healthy.
+const HEALTHY_SIGMAS: f64 = 3.0;
+/// Guardian's confidence in a measured recovery, in a failed one, in an open incident.
+const RESOLVED_CONFIDENCE: f64 = 0.95;
+const ESCALATE_CONFIDENCE: f64 = 0.9;
+const OPEN_CONFIDENCE: f64 = 0.9;
 
 /// Guardian's verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +38,20 @@ pub enum Verdict {
     Escalate {
         reasons: Vec<String>,
     },
+    /// Advisory: the data ends before a sustained recovery.
+    AwaitingRecovery {
+        reasons: Vec<String>,
+    },
+}
+
+/// An action someone took that the logs show (advisory mode).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservedAction {
+    pub at: DateTime<Utc>,
+    pub service: String,
+    /// None: a change that fixed things rather than a named remedy.
+    pub action: Option<OperatorAction>,
+    pub message: String,
 }
 
 /// Guardian's finding.
@@ -30,37 +59,45 @@ pub enum Verdict {
 pub struct Verification {
     pub verdict: Verdict,
     pub checked_series: usize,
+    /// Advisory: the action found in the logs after onset.
+    #[serde(default)]
+    pub action_seen: Option<ObservedAction>,
+    /// The last data point Guardian could read.
+    #[serde(default)]
+    pub data_until: Option<DateTime<Utc>>,
     pub decision: String,
     pub confidence: f64,
     pub verified_at: DateTime<Utc>,
 }
 
 fn healthy(state: &SeriesState, value: f64) -> bool {
+    let z = (value - state.baseline.median) / state.baseline.sigma.max(1e-9);
     match MetricType::parse(&state.key.metric_type) {
-        Some(m) => m.is_healthy(value),
-        None => ((value - state.baseline.median) / state.baseline.sigma).abs() <= 3.0,
+        Some(m) => m.is_healthy(value) || z.abs() <= HEALTHY_SIGMAS,
+        None => z.abs() <= HEALTHY_SIGMAS,
     }
 }
 
-/// Check the service after `remediation`; record the incident when resolved.
-pub async fn verify<S: Store>(
+/// What the telemetry shows from `from` to `until`.
+struct Watch {
+    recovered_at: Option<DateTime<Utc>>,
+    unhealthy: Vec<String>,
+    last_point: Option<DateTime<Utc>>,
+}
+
+/// The first time after which every reading of `services` stays healthy to the
+/// end of the window, for at least `sustain_minutes`.
+async fn watch<S: Store>(
     store: &S,
     config: &AgentConfig,
-    detection: &Detection,
-    investigation: &Investigation,
-    remediation: &Remediation,
-    series: &[SeriesState],
-) -> Result<Verification, StoreError> {
-    let from = remediation.started_at;
-    let until = remediation.finished_at + TimeDelta::minutes(config.verify_minutes) + TimeDelta::milliseconds(1);
-    let window = TimeWindow::new(from, until);
+    series: &[&SeriesState],
+    window: TimeWindow,
+) -> Result<Watch, StoreError> {
     let bucket = TimeDelta::seconds(config.bucket_secs.max(1));
     let sustain = TimeDelta::minutes(config.sustain_minutes);
-    let mine: Vec<&SeriesState> = series.iter().filter(|s| s.key.service == detection.service).collect();
-    // For each bucket time: healthy across every metric of the service?
-    let mut by_time: std::collections::BTreeMap<DateTime<Utc>, bool> = std::collections::BTreeMap::new();
-    let mut unhealthy_metrics = Vec::new();
-    for state in &mine {
+    let mut by_time: BTreeMap<DateTime<Utc>, bool> = BTreeMap::new();
+    let mut unhealthy = Vec::new();
+    for state in series {
         let points = store
             .metric_series(
                 &SeriesKey::new(&state.key.service, &state.key.metric_type),
@@ -71,146 +108,277 @@ pub async fn verify<S: Store>(
         let mut last_bad = None;
         for p in &points {
             let ok = healthy(state, p.avg);
-            let slot = by_time.entry(p.at).or_insert(true);
-            *slot &= ok;
+            *by_time.entry(p.at).or_insert(true) &= ok;
             if !ok {
                 last_bad = Some((p.at, p.avg));
             }
         }
-        if let Some((at, v)) = last_bad.filter(|(at, _)| *at + sustain > until - TimeDelta::milliseconds(1)) {
-            unhealthy_metrics.push(format!(
-                "{} still {:.1} at {}",
-                state.key.metric_type,
+        let last = points.last().map(|p| p.at);
+        if let Some((at, v)) = last_bad.filter(|(at, _)| last.is_some_and(|l| *at + sustain > l)) {
+            unhealthy.push(narrate::still_unhealthy(
+                &state.key.service,
+                &state.key.metric_type,
                 v,
-                crate::time::hm(at)
+                at,
             ));
         }
     }
-    // The first time from which every reading stays healthy for `sustain`.
     let times: Vec<(DateTime<Utc>, bool)> = by_time.into_iter().collect();
+    let last_point = times.last().map(|(t, _)| *t);
+    // Healthy from here to the end, and the end far enough away.
     let mut recovered_at = None;
-    for (i, (t, ok)) in times.iter().enumerate() {
+    for (t, ok) in times.iter().rev() {
         if !ok {
-            continue;
-        }
-        let run_ok = times[i..]
-            .iter()
-            .take_while(|(u, _)| *u <= *t + sustain)
-            .all(|(_, ok)| *ok);
-        let long_enough = times.last().is_some_and(|(last, _)| *last >= *t + sustain);
-        if run_ok && long_enough {
-            recovered_at = Some(*t);
             break;
         }
+        recovered_at = Some(*t);
     }
-    let verified_at = recovered_at.map(|t| t + sustain).unwrap_or(until);
-    let (verdict, decision, confidence) = match recovered_at {
+    let recovered_at = recovered_at.filter(|t| last_point.is_some_and(|l| l >= *t + sustain));
+    Ok(Watch {
+        recovered_at,
+        unhealthy,
+        last_point,
+    })
+}
+
+/// The states Guardian watches: every metric of the root and of the detected service.
+fn watched<'a>(series: &'a [SeriesState], detection: &Detection, inv: &Investigation) -> Vec<&'a SeriesState> {
+    series
+        .iter()
+        .filter(|s| s.key.service == inv.root_service || s.key.service == detection.service)
+        .collect()
+}
+
+async fn historical_mttr<S: Store>(
+    store: &S,
+    detection: &Detection,
+    inv: &Investigation,
+) -> Result<Option<u64>, StoreError> {
+    let past = store
+        .incidents(&IncidentQuery {
+            anomaly_type: Some(inv.anomaly_type.as_str().into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await?;
+    let mttrs: Vec<u64> = past
+        .iter()
+        .filter(|i| i.timestamp < detection.onset)
+        .filter_map(|i| i.mttr_seconds)
+        .collect();
+    Ok((!mttrs.is_empty()).then(|| mttrs.iter().sum::<u64>() / mttrs.len() as u64))
+}
+
+async fn record_resolved<S: Store>(
+    store: &S,
+    detection: &Detection,
+    inv: &Investigation,
+    actions: String,
+    recovered_at: DateTime<Utc>,
+    mttr: u64,
+) -> Result<(), StoreError> {
+    store
+        .write_incidents(&[IncidentDoc {
+            timestamp: detection.onset,
+            service: inv.root_service.clone(),
+            region: detection.region.clone(),
+            anomaly_type: inv.anomaly_type.as_str().to_string(),
+            root_cause: inv.statement.clone(),
+            actions_taken: actions,
+            resolved_at: Some(recovered_at),
+            mttr_seconds: Some(mttr),
+            status: "resolved".to_string(),
+        }])
+        .await?;
+    Ok(())
+}
+
+/// Simulation: check the services after Surgeon's action (`from`..`until`);
+/// record the incident when resolved.
+#[allow(clippy::too_many_arguments)]
+pub async fn verify<S: Store>(
+    store: &S,
+    config: &AgentConfig,
+    detection: &Detection,
+    inv: &Investigation,
+    series: &[SeriesState],
+    plan: &super::surgeon::Plan,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Verification, StoreError> {
+    let mine = watched(series, detection, inv);
+    let w = watch(
+        store,
+        config,
+        &mine,
+        TimeWindow::new(from, until + TimeDelta::milliseconds(1)),
+    )
+    .await?;
+    let sustain = TimeDelta::minutes(config.sustain_minutes);
+    Ok(match w.recovered_at {
         Some(recovered_at) => {
             let mttr = (recovered_at - detection.onset).num_seconds().max(0) as u64;
-            let past = store
-                .incidents(&IncidentQuery {
-                    anomaly_type: Some(investigation.anomaly_type.as_str().into()),
-                    limit: 100,
-                    ..Default::default()
-                })
-                .await?;
-            let past_mttrs: Vec<u64> = past
-                .iter()
-                .filter(|i| i.timestamp < detection.onset)
-                .filter_map(|i| i.mttr_seconds)
-                .collect();
-            let historical = (!past_mttrs.is_empty()).then(|| past_mttrs.iter().sum::<u64>() / past_mttrs.len() as u64);
-            let comparison = historical
-                .map(|h| {
-                    format!(
-                        " Historical MTTR for {}: {} min ({} faster).",
-                        investigation.anomaly_type,
-                        h / 60,
-                        if h > mttr {
-                            format!("{} min", (h - mttr) / 60)
-                        } else {
-                            "not".to_string()
-                        }
-                    )
-                })
-                .unwrap_or_default();
-            let text = format!(
-                "RESOLVED: {} back inside healthy ranges on all {} metrics from {} and stable for {} min after {}. MTTR {} min {} s from onset {}.{}",
-                detection.service,
-                mine.len(),
-                crate::time::hms(recovered_at),
-                config.sustain_minutes,
-                remediation.plan.summary(),
-                mttr / 60,
-                mttr % 60,
-                crate::time::hm(detection.onset),
-                comparison
-            );
-            (
-                Verdict::Resolved {
+            let historical = historical_mttr(store, detection, inv).await?;
+            record_resolved(store, detection, inv, narrate::actions_taken(plan), recovered_at, mttr).await?;
+            Verification {
+                decision: narrate::resolved_simulated(
+                    inv,
+                    mine.len(),
+                    recovered_at,
+                    config,
+                    plan,
+                    detection,
+                    mttr,
+                    historical,
+                ),
+                verdict: Verdict::Resolved {
                     recovered_at,
                     mttr_seconds: mttr,
                     historical_mttr_seconds: historical,
                 },
-                text,
-                0.95,
-            )
+                checked_series: mine.len(),
+                action_seen: None,
+                data_until: w.last_point,
+                confidence: RESOLVED_CONFIDENCE,
+                verified_at: recovered_at + sustain,
+            }
         }
         None => {
-            let mut reasons = unhealthy_metrics;
+            let mut reasons = w.unhealthy;
             if reasons.is_empty() {
-                reasons.push(format!(
-                    "no sustained {}-minute healthy period in the {} minutes watched",
-                    config.sustain_minutes, config.verify_minutes
-                ));
+                reasons.push(narrate::no_sustained_period(config));
             }
-            let text = format!(
-                "ESCALATE: {} did not recover after {}: {}.",
-                detection.service,
-                remediation.plan.summary(),
-                reasons.join("; ")
-            );
-            (Verdict::Escalate { reasons }, text, 0.9)
+            Verification {
+                decision: narrate::escalated(&inv.root_service, plan, &reasons),
+                verdict: Verdict::Escalate { reasons },
+                checked_series: mine.len(),
+                action_seen: None,
+                data_until: w.last_point,
+                confidence: ESCALATE_CONFIDENCE,
+                verified_at: until,
+            }
         }
-    };
-    if let Verdict::Resolved {
-        recovered_at,
-        mttr_seconds,
-        ..
-    } = &verdict
-    {
-        store
-            .write_incidents(&[IncidentDoc {
-                timestamp: detection.onset,
-                service: detection.service.clone(),
-                region: detection.region.clone(),
-                anomaly_type: investigation.anomaly_type.as_str().to_string(),
-                root_cause: investigation.statement.clone(),
-                actions_taken: format!("{}; {}", remediation.plan.summary(), remediation.plan.expected_effect),
-                resolved_at: Some(*recovered_at),
-                mttr_seconds: Some(*mttr_seconds),
-                status: "resolved".to_string(),
-            }])
+    })
+}
+
+/// The first operator action (or fixing change) after the onset on the root or the detected service.
+async fn action_after_onset<S: Store>(
+    store: &S,
+    detection: &Detection,
+    inv: &Investigation,
+    now: DateTime<Utc>,
+) -> Result<Option<ObservedAction>, StoreError> {
+    let logs = store
+        .logs(&LogQuery {
+            service: None,
+            min_level: Level::Info,
+            window: TimeWindow::new(detection.onset, now + TimeDelta::milliseconds(1)),
+            words: Vec::new(),
+            limit: 20_000,
+        })
+        .await?;
+    let action = logs
+        .iter()
+        .filter(|l| l.service == inv.root_service || l.service == detection.service)
+        .find_map(|l| {
+            changes::action_in(&l.message).map(|a| ObservedAction {
+                at: l.timestamp,
+                service: l.service.clone(),
+                action: Some(a),
+                message: l.message.clone(),
+            })
+        });
+    let fix = inv.fix.as_ref().map(|f| ObservedAction {
+        at: f.at,
+        service: f.service.clone(),
+        action: None,
+        message: f.message.clone(),
+    });
+    Ok([action, fix].into_iter().flatten().min_by_key(|a| a.at))
+}
+
+/// Advisory: judge recovery from the input alone, as of `now` (the end of the data).
+pub async fn judge<S: Store>(
+    store: &S,
+    config: &AgentConfig,
+    detection: &Detection,
+    inv: &Investigation,
+    series: &[SeriesState],
+    plan: &super::surgeon::Plan,
+    now: DateTime<Utc>,
+) -> Result<Verification, StoreError> {
+    let mine = watched(series, detection, inv);
+    let seen = action_after_onset(store, detection, inv, now).await?;
+    let from = seen.as_ref().map(|a| a.at).unwrap_or(detection.onset);
+    let w = watch(
+        store,
+        config,
+        &mine,
+        TimeWindow::new(from, now + TimeDelta::milliseconds(1)),
+    )
+    .await?;
+    Ok(match w.recovered_at {
+        Some(recovered_at) => {
+            let mttr = (recovered_at - detection.onset).num_seconds().max(0) as u64;
+            let historical = historical_mttr(store, detection, inv).await?;
+            record_resolved(
+                store,
+                detection,
+                inv,
+                narrate::observed_actions(seen.as_ref()),
+                recovered_at,
+                mttr,
+            )
             .await?;
-    }
-    Ok(Verification {
-        verdict,
-        checked_series: mine.len(),
-        decision,
-        confidence,
-        verified_at,
+            Verification {
+                decision: narrate::resolved_in_data(
+                    inv,
+                    mine.len(),
+                    recovered_at,
+                    config,
+                    seen.as_ref(),
+                    detection,
+                    mttr,
+                ),
+                verdict: Verdict::Resolved {
+                    recovered_at,
+                    mttr_seconds: mttr,
+                    historical_mttr_seconds: historical,
+                },
+                checked_series: mine.len(),
+                action_seen: seen,
+                data_until: w.last_point,
+                confidence: RESOLVED_CONFIDENCE,
+                verified_at: now,
+            }
+        }
+        None => {
+            let mut reasons = w.unhealthy;
+            if reasons.is_empty() {
+                reasons.push(narrate::no_sustained_period(config));
+            }
+            Verification {
+                decision: narrate::awaiting_recovery(inv, seen.as_ref(), plan, &reasons, w.last_point.unwrap_or(now)),
+                verdict: Verdict::AwaitingRecovery { reasons },
+                checked_series: mine.len(),
+                action_seen: seen,
+                data_until: w.last_point,
+                confidence: OPEN_CONFIDENCE,
+                verified_at: now,
+            }
+        }
     })
 }
 
 /// The verdict when a human rejected the remediation.
-pub fn rejected(detection: &Detection, plan_summary: &str, at: DateTime<Utc>) -> Verification {
-    let reasons = vec![format!(
-        "remediation {plan_summary} rejected by the operator; incident still open"
-    )];
+pub fn rejected(plan: &super::surgeon::Plan, at: DateTime<Utc>) -> Verification {
+    let reasons = vec![narrate::rejected_reason(plan)];
     Verification {
-        decision: format!("ESCALATE: {} needs a human: {}.", detection.service, reasons[0]),
+        decision: narrate::escalated_rejected(&plan.service, &reasons[0]),
         verdict: Verdict::Escalate { reasons },
         checked_series: 0,
+        action_seen: None,
+        data_until: None,
         confidence: 0.99,
         verified_at: at,
     }

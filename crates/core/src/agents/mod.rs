@@ -5,10 +5,14 @@
 //!   the alarm level, classifies, and scores its confidence.
 //! - [`archaeologist`]: error logs, error codes, deploy events and past
 //!   incidents; weighs root-cause hypotheses and states the winner with evidence.
-//! - [`surgeon`]: picks a runbook action; executes above the confidence
-//!   threshold, otherwise waits for a human.
-//! - [`guardian`]: verifies sustained recovery, measures MTTR from the onset,
-//!   and records the resolved incident.
+//! - [`surgeon`]: picks the runbook action that fits the cause, on the root
+//!   service; the plan's confidence never exceeds the detection's.
+//! - [`guardian`]: verifies sustained recovery in the telemetry the store holds,
+//!   measures MTTR from the onset, and records the resolved incident.
+//! - [`narrate`]: every sentence they say (decisions, evidence, summaries).
+//! - [`pipeline`]: the only driver; front ends listen to its events. Two
+//!   [`Mode`]s: simulation (actions run in the simulated world) and advisory
+//!   (someone else's data: Surgeon recommends, nothing is executed).
 //!
 //! Agents only talk to [`Store`](crate::Store); each appends one decision record.
 
@@ -16,11 +20,12 @@ pub mod archaeologist;
 pub mod cassandra;
 pub mod detector;
 pub mod guardian;
+pub mod narrate;
 pub mod pipeline;
 pub mod stats;
 pub mod surgeon;
 
-pub use pipeline::{IncidentReport, Pipeline, ReportStatus};
+pub use pipeline::{Event, IncidentReport, Listener, Mode, Pipeline, ReportStatus};
 
 use crate::model::{Agent, DecisionDoc, MetricType};
 use chrono::{DateTime, Utc};

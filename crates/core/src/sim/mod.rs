@@ -5,8 +5,10 @@
 //! scenario and knobs give byte-identical documents on every platform.
 
 mod curves;
+pub mod family;
 mod history;
 mod logs;
+pub mod recovery;
 pub mod rng;
 pub mod runbook;
 
@@ -303,49 +305,6 @@ pub fn generate(config: &SimConfig) -> Dataset {
             deploy_is_cause: config.scenario == Scenario::DeploymentRollback,
         },
     }
-}
-
-/// Healthy telemetry of one service from `from` for `minutes`, easing from the
-/// last observed values back to the service's baseline: what a successful
-/// remediation produces. Deterministic in (seed, service, from).
-pub fn recovery(
-    seed: u64,
-    service: Service,
-    from: DateTime<Utc>,
-    minutes: u32,
-    interval_secs: u32,
-    last: &[(MetricType, f64)],
-) -> Vec<MetricDoc> {
-    let mut config = SimConfig::new(Scenario::Healthy, seed ^ 0x005e_ed0f_2ec0_7e21, from);
-    config.interval_secs = interval_secs;
-    let step = config.interval();
-    let mut out = Vec::new();
-    for metric in MetricType::ALL {
-        let mut series = curves::Series::new(&config, service, metric);
-        let start_value = last.iter().find(|(m, _)| *m == metric).map(|(_, v)| *v);
-        let mut at = from + step;
-        let end = from + TimeDelta::minutes(i64::from(minutes));
-        while at <= end {
-            let healthy = series.healthy(at);
-            let elapsed_min = (at - from).num_seconds() as f64 / 60.0;
-            // Exponential settling, time constant 1.5 min: mostly back within 5 min.
-            let weight = libm::exp(-elapsed_min / 1.5);
-            let value = match start_value {
-                Some(v) => healthy + (v - healthy) * weight,
-                None => healthy,
-            };
-            out.push(MetricDoc {
-                timestamp: at,
-                service: service.as_str().to_string(),
-                region: service.region().to_string(),
-                metric_type: metric.as_str().to_string(),
-                value: round2(value),
-                unit: metric.unit().to_string(),
-            });
-            at += step;
-        }
-    }
-    out
 }
 
 /// Two decimals: what a metrics agent would ship, and a guard against last-bit noise.
