@@ -3,11 +3,7 @@
 //! step by step, and chart data preparation. No DOM here.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use quantumstate_core::agents::archaeologist::Investigation;
-use quantumstate_core::agents::cassandra::Scan;
-use quantumstate_core::agents::guardian::{Verdict, Verification};
-use quantumstate_core::agents::surgeon::{Plan, Remediation};
-use quantumstate_core::agents::ReportStatus;
+use quantumstate_core::agents::{Investigation, Plan, Remediation, ReportStatus, Scan, Verdict, Verification};
 use quantumstate_core::elastic::{self, ElasticStore, IndexNames, Transport};
 use quantumstate_core::sim::{self, SimConfig};
 use quantumstate_core::store::*;

@@ -28,6 +28,15 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
+    /// The noun at the start of a sentence.
+    pub fn title(self) -> &'static str {
+        match self {
+            ChangeKind::Deploy => "Deployment",
+            ChangeKind::Config => "Config change",
+            ChangeKind::FeatureFlag => "Feature-flag flip",
+        }
+    }
+
     /// The noun for texts.
     pub fn noun(self) -> &'static str {
         match self {

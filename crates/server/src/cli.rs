@@ -259,7 +259,7 @@ pub fn detect(csv: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// Variants per family in the per-class table of `eval`.
-const CLASS_VARIANTS: usize = 4;
+const CLASS_VARIANTS: usize = 12;
 
 /// `eval`: agent quality over many variants (simulation mode), then diagnosis
 /// accuracy per evidence class over the generated families.

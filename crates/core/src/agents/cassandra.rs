@@ -2,7 +2,7 @@
 
 use super::detector::{Direction, SeriesDetector, TriggerKind};
 use super::stats::{theil_sen_slope, Baseline};
-use super::{percent, with_unit, AgentConfig};
+use super::{narrate, AgentConfig};
 use crate::model::{AnomalyType, BadDirection, Level, MetricType};
 use crate::store::{LogQuery, SeriesKey, SeriesPoint, Store, StoreError};
 use crate::time::TimeWindow;
@@ -45,7 +45,7 @@ impl SeriesAnomaly {
         MetricType::parse(&self.key.metric_type)
     }
 
-    fn sudden(&self, config: &AgentConfig) -> bool {
+    pub(crate) fn sudden(&self, config: &AgentConfig) -> bool {
         // A step is as high in its first third as in its last; a ramp is not,
         // however early it is caught.
         self.shape_ratio >= config.sudden_shape_ratio
@@ -140,12 +140,7 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
     }
     let analysis = TimeWindow::new(analysis_start, end);
     let Some(primary_service) = pick_service(&anomalies) else {
-        let decision = format!(
-            "No anomaly: {} series across {} services within their baselines over the last {} minutes.",
-            states.len(),
-            distinct_services(&states),
-            config.analysis_minutes
-        );
+        let decision = narrate::quiet_scan(states.len(), distinct_services(&states), config.analysis_minutes);
         return Ok(Scan {
             now,
             analysis,
@@ -190,7 +185,7 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
         .map(|(_, p)| p.as_slice());
     let forecast = forecast(&primary, primary_points.unwrap_or_default(), now);
     let confidence = confidence(config, &primary, &mine, warn_since, warn_before, primary.onset, now);
-    let detection_text = describe(config, &primary, anomaly_type, &forecast, confidence, &mine);
+    let detection_text = narrate::detection(config, &primary, anomaly_type, &forecast, confidence, &mine);
     let detection = Detection {
         service: primary_service,
         region,
@@ -435,66 +430,4 @@ fn confidence(
         + 0.12 * corroboration
         + if logs_agree { 0.07 } else { 0.0 };
     c.min(0.99)
-}
-
-fn describe(
-    config: &AgentConfig,
-    primary: &SeriesAnomaly,
-    anomaly: AnomalyType,
-    forecast: &Forecast,
-    confidence: f64,
-    corroborating: &[SeriesAnomaly],
-) -> String {
-    let m = primary.metric();
-    let unit = |v: f64| with_unit(m, v);
-    let sudden = primary.sudden(config);
-    let movement = if sudden {
-        format!(
-            "Jumped from {} to {} within {}",
-            unit(primary.baseline.median),
-            unit(primary.value_at_detection),
-            if primary.rise_minutes < 1.0 {
-                "a minute".to_string()
-            } else {
-                format!("{:.0} min", primary.rise_minutes)
-            }
-        )
-    } else {
-        match m {
-            Some(MetricType::MemoryPercent | MetricType::CpuPercent) => {
-                format!("Rate: {:+.1}%/min", primary.rate_per_min)
-            }
-            _ => format!("Rate: {:+.2}/min", primary.rate_per_min),
-        }
-    };
-    let mut text = format!(
-        "{} detected on {}. {}: current {}, baseline {}. {}. Flagged at {} ({}), onset {}.",
-        anomaly.describe(),
-        primary.key.service,
-        primary.key.metric_type,
-        unit(primary.current),
-        unit(primary.baseline.median),
-        movement,
-        crate::time::hm(primary.detected_at),
-        unit(primary.value_at_detection),
-        crate::time::hm(primary.onset),
-    );
-    let alarm = unit(forecast.alarm_level);
-    let at_detection = forecast.minutes_at_detection.filter(|_| !sudden);
-    match (at_detection, forecast.crossed_at, forecast.eta) {
-        (Some(min), Some(crossed), _) => text.push_str(&format!(
-            " Forecast at detection: {alarm} alarm level in ~{min:.0} minutes; crossed at {} ({:.0} min after the flag).",
-            crate::time::hm(crossed),
-            (crossed - primary.detected_at).num_seconds() as f64 / 60.0
-        )),
-        (_, Some(crossed), _) => text.push_str(&format!(" Past the {alarm} alarm level since {}.", crate::time::hm(crossed))),
-        (_, None, Some(eta)) => text.push_str(&format!(" Time to critical ({alarm}): ~{}.", crate::time::hm(eta))),
-        _ => {}
-    }
-    if !corroborating.is_empty() {
-        let others: Vec<&str> = corroborating.iter().map(|a| a.key.metric_type.as_str()).collect();
-        text.push_str(&format!(" Also anomalous: {}.", others.join(", ")));
-    }
-    text.push_str(&format!(" Confidence: {}%.", percent(confidence)));
-    text
 }

@@ -22,10 +22,15 @@ pub mod detector;
 pub mod guardian;
 pub mod narrate;
 pub mod pipeline;
+pub mod similar;
 pub mod stats;
 pub mod surgeon;
 
+pub use archaeologist::{Investigation, RootCause};
+pub use cassandra::{Detection, Scan};
+pub use guardian::{Verdict, Verification};
 pub use pipeline::{Event, IncidentReport, Listener, Mode, Pipeline, ReportStatus};
+pub use surgeon::{Plan, Remediation};
 
 use crate::model::{Agent, DecisionDoc, MetricType};
 use chrono::{DateTime, Utc};
