@@ -457,3 +457,20 @@ fn the_pipeline_drives_and_listeners_see_every_step_in_order() {
         .decision
         .starts_with("RESOLVED in the simulation"));
 }
+
+#[test]
+fn eval_reports_every_family_with_root_cause_service_and_action_columns() {
+    let specs = eval_classes::specs(1, anchor());
+    let scores = futures::executor::block_on(eval_classes::evaluate(&specs, &AgentConfig::default())).unwrap();
+    assert_eq!(
+        scores.len(),
+        Class::ALL.len() + 5,
+        "one row per class and per change/topology story"
+    );
+    assert!(scores.iter().all(|s| s.runs == 1));
+    let table = eval_classes::table(&scores);
+    assert!(table.starts_with("| family | runs | detected | root cause | root service | action |"));
+    for s in &scores {
+        assert!(table.contains(&format!("| {} | 1 |", s.family)), "{}", s.family);
+    }
+}

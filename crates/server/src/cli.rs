@@ -7,6 +7,7 @@ use quantumstate_core::agents::detector::{StreamingConfig, StreamingDetector};
 use quantumstate_core::agents::{narrate, AgentConfig, Event, IncidentReport, Listener, Pipeline};
 use quantumstate_core::elastic::{ElasticStore, IndexNames};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
+use quantumstate_core::topology::Topology;
 use quantumstate_core::{eval, eval_classes, ingest, IncidentDoc, LogDoc, MemoryStore, MetricDoc, Service, Store};
 use std::io::Write;
 use std::path::Path;
@@ -210,14 +211,32 @@ fn load<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Resu
     Ok(good)
 }
 
-/// `analyze`: the pipeline over NDJSON documents someone else produced.
-pub async fn analyze(
-    metrics: &Path,
-    logs: &Path,
-    incidents: Option<&Path>,
-    agents: AgentConfig,
-    json: bool,
-) -> anyhow::Result<()> {
+/// What `analyze` reads.
+pub struct AnalyzeInputs<'a> {
+    pub metrics: &'a Path,
+    pub logs: &'a Path,
+    pub incidents: Option<&'a Path>,
+    /// A replacement for the seed's dependency graph.
+    pub topology: Option<&'a Path>,
+}
+
+/// `analyze`: the pipeline in advisory mode over NDJSON documents someone else produced.
+pub async fn analyze(inputs: &AnalyzeInputs<'_>, agents: AgentConfig, json: bool) -> anyhow::Result<()> {
+    let AnalyzeInputs {
+        metrics,
+        logs,
+        incidents,
+        topology,
+    } = *inputs;
+    let topology: Topology = match topology {
+        Some(path) => serde_json::from_str(&read(path)?).with_context(|| {
+            format!(
+                "{}: not a dependency graph ({{\"dependencies\":[{{\"from\",\"to\",\"why\"}}]}})",
+                path.display()
+            )
+        })?,
+        None => Topology::platform(),
+    };
     let store = MemoryStore::new();
     let metric_docs: Vec<MetricDoc> = load(metrics, "metrics")?;
     if metric_docs.is_empty() {
@@ -228,7 +247,10 @@ pub async fn analyze(
     if let Some(path) = incidents {
         store.write_incidents(&load::<IncidentDoc>(path, "incidents")?).await?;
     }
-    let pipeline = Pipeline::advisory(&store, agents);
+    let pipeline = Pipeline {
+        topology,
+        ..Pipeline::advisory(&store, agents)
+    };
     let now = pipeline.latest_data_time().await?.context("no metric timestamps")?;
     eprintln!("mode: {}", narrate::mode_label(pipeline.mode));
     let report = pipeline.run_with(now, &mut Progress::new()).await?;

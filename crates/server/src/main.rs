@@ -88,6 +88,10 @@ enum Command {
         logs: PathBuf,
         #[arg(long)]
         incidents: Option<PathBuf>,
+        /// The platform's dependency graph as JSON ({"dependencies":[{"from","to","why"}]});
+        /// default: the seed's platform.
+        #[arg(long)]
+        topology: Option<PathBuf>,
         #[command(flatten)]
         agents: AgentArgs,
         #[arg(long)]
@@ -225,9 +229,18 @@ async fn main() -> anyhow::Result<()> {
             metrics,
             logs,
             incidents,
+            topology,
             agents,
             json,
-        } => cli::analyze(&metrics, &logs, incidents.as_deref(), agents.config(), json).await,
+        } => {
+            let inputs = cli::AnalyzeInputs {
+                metrics: &metrics,
+                logs: &logs,
+                incidents: incidents.as_deref(),
+                topology: topology.as_deref(),
+            };
+            cli::analyze(&inputs, agents.config(), json).await
+        }
         Command::Detect { csv } => cli::detect(&csv, &mut std::io::stdout().lock()),
         Command::Eval { variants, anchor, json } => {
             cli::eval(variants, cli::timestamp(&anchor)?, AgentConfig::default(), json).await

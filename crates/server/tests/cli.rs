@@ -252,3 +252,84 @@ fn detect_scores_every_row_in_order_and_flags_the_anomaly() {
     assert!(scores[600..605].iter().any(|s| *s >= 0.5), "anomaly missed");
     assert_eq!(rows[0][0], "2014-02-19 10:50:00");
 }
+
+/// Someone else's platform: their service names and their dependency graph.
+#[test]
+fn analyze_reads_a_replacement_topology_and_names_root_and_impact_on_it() {
+    use quantumstate_core::sim::family::{self, Ending, Spec, Story};
+    let dir = tempfile::tempdir().unwrap();
+    let case = family::case(&Spec {
+        story: Story::DependencyOutage,
+        variant: 0,
+        seed: 21,
+        anchor: Utc.with_ymd_and_hms(2026, 4, 2, 10, 0, 0).unwrap(),
+        ending: Ending::MidIncident,
+    });
+    assert_eq!(case.root.as_str(), "payment-service");
+    let rename = |s: &str| {
+        s.replace("payment-service", "billing-api")
+            .replace("checkout-service", "cart-api")
+    };
+    let metrics: Vec<_> = case
+        .data
+        .metrics
+        .iter()
+        .cloned()
+        .map(|mut m| {
+            m.service = rename(&m.service);
+            m
+        })
+        .collect();
+    let logs: Vec<_> = case
+        .data
+        .logs
+        .iter()
+        .cloned()
+        .map(|mut l| {
+            l.service = rename(&l.service);
+            l.message = rename(&l.message);
+            l
+        })
+        .collect();
+    let (m, l, t) = (
+        dir.path().join("m.ndjson"),
+        dir.path().join("l.ndjson"),
+        dir.path().join("topology.json"),
+    );
+    write_ndjson(&m, &metrics, None);
+    write_ndjson(&l, &logs, None);
+    std::fs::write(
+        &t,
+        r#"{"dependencies":[{"from":"cart-api","to":"billing-api","why":"charges the cart"}]}"#,
+    )
+    .unwrap();
+    let args = [
+        "analyze",
+        "--metrics",
+        m.to_str().unwrap(),
+        "--logs",
+        l.to_str().unwrap(),
+        "--json",
+    ];
+    let (ok, stdout, stderr) = quantumstate(&[&args[..], &["--topology", t.to_str().unwrap()]].concat());
+    assert!(ok, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        report["investigation"]["root_service"], "billing-api",
+        "{}",
+        report["investigation"]["statement"]
+    );
+    assert_eq!(report["investigation"]["impacted"], serde_json::json!(["cart-api"]));
+    assert_eq!(report["plan"]["service"], "billing-api");
+    assert_eq!(report["plan"]["action"], "fail_over_database");
+
+    // The seed's graph knows neither name: no impact can be claimed.
+    let (ok, stdout, stderr) = quantumstate(&args);
+    assert!(ok, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["investigation"]["impacted"], serde_json::json!([]));
+
+    std::fs::write(&t, "{not json").unwrap();
+    let (ok, _, stderr) = quantumstate(&[&args[..], &["--topology", t.to_str().unwrap()]].concat());
+    assert!(!ok && stderr.contains("not a dependency graph"), "{stderr}");
+}

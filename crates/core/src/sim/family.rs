@@ -199,6 +199,9 @@ const TROUBLE_MINUTES: i64 = 12;
 const TROUBLE_BEFORE_RECOVERY: i64 = 6;
 const DATA_AFTER_RECOVERY: i64 = 18;
 
+/// An error line that says nothing about the cause.
+const NOISE_500: &str = "HTTP 500 Internal Server Error on POST /api/v1/orders";
+
 fn log(at: DateTime<Utc>, service: Service, level: Level, message: &str, code: Option<&str>) -> LogDoc {
     LogDoc {
         timestamp: at,
@@ -317,6 +320,16 @@ pub fn case(spec: &Spec) -> Case {
         _ => {}
     }
     paint(&mut data.metrics, root, spec.story, onset, stop, 1.0);
+    // Odd variants are noisy, as real incidents are: each step also logs one
+    // line of a consequence class (retries, or timeouts for a retry storm) and,
+    // every other step, an unclassifiable 500.
+    let noisy = spec.variant % 2 == 1;
+    let consequence = if class == Class::RetryStorm {
+        Class::UpstreamTimeout
+    } else {
+        Class::RetryStorm
+    };
+    let (side, side_code) = wordings(consequence)[spec.variant % wordings(consequence).len()];
     if spec.story != Story::DeployLatency {
         let mut at = onset;
         let mut i = 0u64;
@@ -325,6 +338,13 @@ pub fn case(spec: &Spec) -> Case {
             for k in 0..2 {
                 let when = (at + TimeDelta::seconds(k * 5)).min(end);
                 logs.push(log(when, root, level, message, code));
+            }
+            if noisy {
+                let when = (at + TimeDelta::seconds(3)).min(end);
+                logs.push(log(when, root, Level::Error, side, side_code));
+                if i.is_multiple_of(2) {
+                    logs.push(log(when, root, Level::Error, NOISE_500, None));
+                }
             }
             at += step;
             i += 1;
