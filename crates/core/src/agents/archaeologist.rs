@@ -162,27 +162,25 @@ fn weight(level: Level) -> f64 {
     }
 }
 
-/// Weighted share per class, largest first, and the share of unclassified lines.
-fn class_shares(logs: &[LogDoc]) -> (Vec<(Class, f64)>, f64) {
+/// Weighted share per class, largest first (unclassified lines count in the total).
+fn class_shares(logs: &[LogDoc]) -> Vec<(Class, f64)> {
     let mut by: Vec<(Class, f64)> = Vec::new();
-    let (mut total, mut other) = (0.0, 0.0);
+    let mut total = 0.0;
     for l in logs {
         let w = weight(l.level);
         total += w;
-        match taxonomy::classify(&l.message, l.error_code.as_deref()) {
-            Some(c) => match by.iter_mut().find(|(k, _)| *k == c) {
+        if let Some(c) = taxonomy::classify(&l.message, l.error_code.as_deref()) {
+            match by.iter_mut().find(|(k, _)| *k == c) {
                 Some(slot) => slot.1 += w,
                 None => by.push((c, w)),
-            },
-            None => other += w,
+            }
         }
     }
     if total > 0.0 {
         by.iter_mut().for_each(|s| s.1 /= total);
-        other /= total;
     }
     crate::order::sort_by(&mut by, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    (by, other)
+    by
 }
 
 /// Where the trouble began: of the anomalous services, the one the most others
@@ -286,7 +284,7 @@ pub async fn investigate_with<S: Store>(
         })
         .await?;
     let codes = store.error_codes(&root, window).await?;
-    let (shares, _other) = class_shares(&warn_plus);
+    let shares = class_shares(&warn_plus);
     let class = shares.first().filter(|(_, s)| *s >= DOMINANT_SHARE).map(|(c, _)| *c);
     let margin = match (shares.first(), shares.get(1)) {
         (Some(a), Some(b)) => a.1 - b.1,
@@ -358,14 +356,11 @@ pub async fn investigate_with<S: Store>(
             continue;
         }
         // Before the trouble (or with it): a suspect, latest first.
-        let fresh = lead <= config.deploy_lookback_minutes as f64;
-        if fresh && change_can_explain {
-            event.blamed = true;
-        }
+        event.blamed = change_can_explain;
         event.verdict = narrate::change_verdict(&event, class, change_can_explain);
         suspect = Some(event);
     }
-    // Among several changes before the trouble, the last one is the suspect (set above).
+    // Among several changes before the trouble, the last one is the suspect.
 
     let memory_symptom = detection.primary.metric() == Some(MetricType::MemoryPercent)
         && matches!(
@@ -436,9 +431,26 @@ pub async fn investigate_with<S: Store>(
             name: "base".into(),
             value: BASE,
         },
-        Factor {
-            name: format!("evidence share {:.0}%", best_share * 100.0),
-            value: W_SHARE * best_share.max(if blamed.is_some() { 0.7 } else { 0.0 }),
+        match blamed {
+            // A blamed change: its timing is the evidence (fresh within
+            // `deploy_fresh_minutes`, half as strong at the end of the lookback).
+            Some(d) => {
+                let fresh = config.deploy_fresh_minutes;
+                let span = (config.deploy_lookback_minutes as f64 - fresh).max(1.0);
+                let freshness = 1.0 - 0.5 * ((d.lead_minutes - fresh) / span).clamp(0.0, 1.0);
+                Factor {
+                    name: format!(
+                        "{} {:.0} min before the trouble",
+                        d.kind.noun(),
+                        d.lead_minutes.max(0.0)
+                    ),
+                    value: W_SHARE * freshness,
+                }
+            }
+            None => Factor {
+                name: format!("evidence share {:.0}%", best_share * 100.0),
+                value: W_SHARE * best_share,
+            },
         },
         Factor {
             name: format!("margin over the runner-up {:.0}%", margin * 100.0),
