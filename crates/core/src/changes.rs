@@ -93,7 +93,8 @@ fn word(toks: &[String], words: &[&str]) -> bool {
 pub fn action_in(message: &str) -> Option<OperatorAction> {
     let toks = tokens(message);
     let rolled_back = word(&toks, &["rollback", "rollbacks", "rolledback"])
-        || (word(&toks, &["rolled", "rolling", "roll"]) && word(&toks, &["back"]));
+        || (word(&toks, &["rolled", "rolling", "roll"]) && word(&toks, &["back"]))
+        || (word(&toks, &["rollout", "release", "deployment", "helm"]) && word(&toks, &["undo", "undone"]));
     if rolled_back {
         return Some(OperatorAction::Rollback);
     }
@@ -302,6 +303,7 @@ mod tests {
         for (line, action) in [
             ("Rolled back checkout-service to v3.4.2", OperatorAction::Rollback),
             ("rollback to 2024.11.2 complete", OperatorAction::Rollback),
+            ("kubectl rollout undo deployment/checkout", OperatorAction::Rollback),
             (
                 "kubectl rollout restart deployment/auth-service",
                 OperatorAction::Restart,

@@ -379,7 +379,13 @@ pub fn case(spec: &Spec) -> Case {
         impacted = callers;
     }
     if spec.ending == Ending::OperatorRollback {
-        let msg = format!("Operator rolled back {} to {previous}", root.as_str());
+        let svc = root.as_str();
+        let msg = match spec.variant % 4 {
+            0 => format!("Operator rolled back {svc} to {previous}"),
+            1 => format!("kubectl rollout undo deployment/{svc} (to {previous})"),
+            2 => format!("Rollback to {previous} complete"),
+            _ => format!("Reverted {svc} to {previous} after the failed release"),
+        };
         logs.push(log(stop - TimeDelta::seconds(40), root, Level::Info, &msg, None));
     }
     data.logs.extend(logs);
