@@ -95,9 +95,16 @@ pub fn elastic_store(url: &str, prefix: &str) -> anyhow::Result<ElasticStore<Htt
 }
 
 /// `setup`: indices and seeded history, with a final count.
-pub async fn setup(store: &ElasticStore<HttpTransport>, anchor: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn setup(store: &ElasticStore<HttpTransport>, anchor: DateTime<Utc>, repair: bool) -> anyhow::Result<()> {
     eprintln!("setting up indices at {}", store.transport().base());
     let report = store.setup(anchor).await.context("set-up failed")?;
+    if repair {
+        let repaired = store.repair().await.context("repair failed")?;
+        for (index, id, why) in &repaired.removed {
+            eprintln!("  removed malformed {index}/{id}: {why}");
+        }
+        eprintln!("repair: {} malformed documents removed", repaired.removed.len());
+    }
     for name in &report.created {
         eprintln!("  created {name}");
     }
@@ -164,6 +171,13 @@ pub async fn run_elastic(
     let report = Pipeline::new(store, agents)
         .run_with(data.truth.timeline.end, &mut Progress::new())
         .await?;
+    if store.skipped_documents() > 0 {
+        eprintln!(
+            "warning: skipped {} malformed documents in the incident history or audit trail; \
+             `quantumstate setup --repair` removes them",
+            store.skipped_documents()
+        );
+    }
     print(&report, json)
 }
 

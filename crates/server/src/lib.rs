@@ -5,6 +5,8 @@
 //! The router is built apart from `main` so tests call it without a socket.
 
 pub mod cli;
+pub mod listen;
 pub mod proxy;
 pub mod serve;
+pub mod statics;
 pub mod transport;

@@ -34,15 +34,27 @@ enum Command {
         dist: PathBuf,
         #[command(flatten)]
         es: EsArgs,
-        /// An origin allowed to call /es cross-origin (repeatable; same-origin needs nothing).
+        /// An origin allowed to call /es cross-origin, scheme://host[:port] (repeatable; same-origin needs nothing; '*' is refused).
         #[arg(long = "allow-origin")]
         allow_origins: Vec<String>,
+        /// A host name this server answers to besides IP addresses and localhost (repeatable; DNS-rebinding protection).
+        #[arg(long = "allowed-host")]
+        allowed_hosts: Vec<String>,
         /// Largest request body the proxy accepts, in bytes.
         #[arg(long, default_value_t = quantumstate_server::proxy::DEFAULT_BODY_LIMIT)]
         body_limit: usize,
-        /// Seconds Elasticsearch has to answer a proxied request.
-        #[arg(long, default_value_t = 30)]
+        /// Seconds Elasticsearch has to answer a proxied request (1 or more).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
         upstream_timeout: u64,
+        /// Seconds a client has to send a request's headers; also closes idle keep-alive connections.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]
+        header_timeout: u64,
+        /// Seconds a client has to send a request body.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+        body_timeout: u64,
+        /// Most connections served at once (more wait in the kernel's queue).
+        #[arg(long, default_value_t = quantumstate_server::listen::DEFAULT_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_connections: u64,
     },
     /// Create the indices (explicit mappings) and the seeded incident history; idempotent.
     Setup {
@@ -51,6 +63,9 @@ enum Command {
         /// The seeded incidents are dated relative to this instant (default: now).
         #[arg(long)]
         anchor: Option<String>,
+        /// Also delete incident and decision documents that do not parse as the data model.
+        #[arg(long)]
+        repair: bool,
     },
     /// Generate a scenario and run the four agents on the embedded store.
     Run {
@@ -157,24 +172,38 @@ async fn main() -> anyhow::Result<()> {
             dist,
             es,
             allow_origins,
+            allowed_hosts,
             body_limit,
             upstream_timeout,
+            header_timeout,
+            body_timeout,
+            max_connections,
         } => {
             let es_url = es.es_url.as_deref().map(transport::clean_base_url).transpose()?;
             match &es_url {
                 Some(url) => tracing::info!(es_url = %url, prefix = %es.index_prefix, "proxying /es to Elasticsearch"),
                 None => tracing::info!("no --es-url: the app runs on its embedded store; /es answers 503"),
             }
-            let proxy = ProxyConfig {
+            let mut proxy = ProxyConfig {
                 es_url,
                 credentials: transport::Credentials::from_env(),
                 allow_origins,
+                allowed_hosts,
                 index_prefix: es.index_prefix,
                 body_limit,
                 timeout: std::time::Duration::from_secs(upstream_timeout),
+                body_timeout: std::time::Duration::from_secs(body_timeout),
             };
+            // Before the "listening" line: a bad flag is an error, not a server that fails later.
+            proxy.validate()?;
             let config = ServeConfig { dist, proxy };
             config.check().context("cannot serve the app")?;
+            let limits = quantumstate_server::listen::Limits {
+                header_timeout: std::time::Duration::from_secs(header_timeout),
+                max_connections: max_connections as usize,
+            };
+            // Build the app once here so that any setting it refuses stops start-up.
+            let router = serve::app(&config).context("cannot start the server")?;
             match serve::precompress(&config.dist) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("precompressed {n} files of {} (brotli and gzip)", config.dist.display()),
@@ -187,7 +216,7 @@ async fn main() -> anyhow::Result<()> {
             let local = listener.local_addr()?;
             // Tests and scripts wait for this exact line.
             println!("QuantumState listening on http://{local}/");
-            serve::run(listener, config).await
+            serve::run(listener, router, limits).await
         }
         Command::Run {
             scenario,
@@ -216,14 +245,14 @@ async fn main() -> anyhow::Result<()> {
                 None => cli::run(config, agents.config(), json).await,
             }
         }
-        Command::Setup { es, anchor } => {
+        Command::Setup { es, anchor, repair } => {
             let url = es.es_url.context("set --es-url or ES_URL")?;
             let anchor = anchor
                 .as_deref()
                 .map(cli::timestamp)
                 .transpose()?
                 .unwrap_or_else(chrono::Utc::now);
-            cli::setup(&cli::elastic_store(&url, &es.index_prefix)?, anchor).await
+            cli::setup(&cli::elastic_store(&url, &es.index_prefix)?, anchor, repair).await
         }
         Command::Analyze {
             metrics,

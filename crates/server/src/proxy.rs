@@ -1,6 +1,11 @@
-//! The Elasticsearch proxy at `/es/...`: the whole policy is [`route`] and
-//! [`check_bulk`]; [`forward`] does the I/O. The browser never sees the
-//! Elasticsearch URL or credentials.
+//! The Elasticsearch proxy at `/es/...`. Every request is parsed, checked
+//! against what the app sends and re-encoded: [`route`] (method, path and
+//! query), [`guard`] (origin, host, content type), [`body`] (strict JSON and
+//! the clause allow-list); [`forward`] sends our own encoding, never the
+//! client's bytes. The browser never sees the Elasticsearch URL or credentials.
+
+pub mod body;
+pub mod guard;
 
 use crate::transport::{root_cause, Credentials};
 use axum::body::{Body, Bytes};
@@ -15,6 +20,8 @@ use std::time::Duration;
 
 /// Default largest request body: a few bulk chunks' worth.
 pub const DEFAULT_BODY_LIMIT: usize = 10 << 20;
+/// Default time a client has to send a request body.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time Elasticsearch has to answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -24,12 +31,17 @@ pub struct ProxyConfig {
     /// Elasticsearch base URL; `None`: the proxy answers 503.
     pub es_url: Option<String>,
     pub credentials: Credentials,
-    /// Origins allowed cross-origin (same-origin needs nothing).
+    /// Origins allowed cross-origin, normalized (`scheme://host[:port]`;
+    /// same-origin needs nothing). See [`ProxyConfig::validate`].
     pub allow_origins: Vec<String>,
+    /// Host names (besides IP literals and `localhost`) this server answers to.
+    pub allowed_hosts: Vec<String>,
     /// The app's indices are `{prefix}{seed name}`.
     pub index_prefix: String,
     pub body_limit: usize,
     pub timeout: Duration,
+    /// Time a client has to send a whole request body.
+    pub body_timeout: Duration,
 }
 
 impl Default for ProxyConfig {
@@ -38,9 +50,11 @@ impl Default for ProxyConfig {
             es_url: None,
             credentials: Credentials::default(),
             allow_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             index_prefix: String::new(),
             body_limit: DEFAULT_BODY_LIMIT,
             timeout: DEFAULT_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 }
@@ -53,11 +67,32 @@ impl ProxyConfig {
             .collect()
     }
 
-    fn telemetry(&self) -> Vec<String> {
-        [Index::Metrics, Index::Logs]
-            .iter()
-            .map(|i| format!("{}{}", self.index_prefix, i.name()))
-            .collect()
+    /// Refuse settings that cannot work, naming the flag: `--allow-origin`
+    /// must be `scheme://host[:port]` (not `*`: the proxy is not for every
+    /// site), `--upstream-timeout` and `--body-limit` above zero. Normalizes
+    /// the origins in place.
+    pub fn validate(&mut self) -> anyhow::Result<()> {
+        for origin in &mut self.allow_origins {
+            if origin == "*" {
+                anyhow::bail!(
+                    "--allow-origin '*' is not supported: any site could then read and write your cluster \
+                     through this proxy; name each origin (e.g. --allow-origin https://demo.example)"
+                );
+            }
+            *origin = guard::normalize_origin(origin).map_err(|e| anyhow::anyhow!("--allow-origin {e}"))?;
+        }
+        for host in &self.allowed_hosts {
+            if host.is_empty() || host.contains(['/', '@', ' ', '*']) {
+                anyhow::bail!("--allowed-host {host:?}: give a host name (e.g. demo.example), no scheme or path");
+            }
+        }
+        if self.timeout.is_zero() {
+            anyhow::bail!("--upstream-timeout must be at least 1 second");
+        }
+        if self.body_limit == 0 {
+            anyhow::bail!("--body-limit must be above 0");
+        }
+        Ok(())
     }
 }
 
@@ -70,7 +105,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Refusal {
             status,
             code,
@@ -89,61 +124,64 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// What an allowed request is.
+/// What an allowed request does, and so what its body must be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Allowed {
-    /// Forward as is.
+pub enum Endpoint {
+    /// No body: the cluster banner, index existence, a document read.
     Plain,
-    /// A `_bulk` whose body must be checked; actions without `_index` go to this index.
-    Bulk { default_index: Option<String> },
+    /// `PUT /{index}` with the app's own mappings.
+    CreateIndex(Index),
+    Search(Index),
+    Count(Index),
+    /// `PUT /{decisions}/_doc/{id}`: one audit record under its own id.
+    PutDoc(Index, String),
+    /// The app's reset: telemetry only, `match_all` only.
+    DeleteAll(Index),
+    /// `_bulk`: `index`/`create` into the app's indices.
+    Bulk {
+        default_index: Option<Index>,
+    },
 }
 
-/// Query parameters the app uses.
-const ALLOWED_PARAMS: &[&str] = &["refresh", "conflicts"];
-/// Only trims the answer: allowed on `_bulk`, whose per-item answers are large.
-const BULK_PARAMS: &[&str] = &["filter_path"];
+/// An allowed request, in the canonical form we forward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub endpoint: Endpoint,
+    /// Rebuilt from the matched segments, never the raw path.
+    pub path: String,
+    /// Rebuilt from the checked parameters.
+    pub query: String,
+}
 
-/// The policy: is `method path?query` (path after `/es`) allowed?
-pub fn route(config: &ProxyConfig, method: &Method, path: &str, query: Option<&str>) -> Result<Allowed, Refusal> {
-    let lower = path.to_ascii_lowercase();
-    if lower.contains("..")
-        || lower.contains("%2e")
-        || lower.contains("%2f")
-        || lower.contains("%5c")
-        || lower.contains("%00")
-        || path.contains('\\')
-        || path.contains("//")
-    {
+const REFRESH: (&str, &[&str]) = ("refresh", &["true", "false", "wait_for"]);
+/// Only trims the answer: `_bulk`'s per-item answers are large.
+const BULK_FILTER: (&str, &[&str]) = ("filter_path", &["items.*.status,items.*.error"]);
+
+/// The policy: is `method path?query` (path after `/es`) allowed, and as what?
+pub fn route(config: &ProxyConfig, method: &Method, path: &str, query: Option<&str>) -> Result<Route, Refusal> {
+    // Index names and API names are plain ASCII: anything encoded, dotted or
+    // doubled is a trick (the upstream decodes what we would not have matched).
+    if path.contains(['%', '\\', '\0']) || path.contains("..") || path.contains("//") {
         return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             "bad_path",
-            "path traversal and encoded separators are not allowed",
+            "path traversal, encoded characters and empty segments are not allowed",
         ));
     }
-    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
-        let name = pair.split('=').next().unwrap_or_default();
-        let bulk = path.trim_end_matches('/').ends_with("/_bulk");
-        if !(ALLOWED_PARAMS.contains(&name) || bulk && BULK_PARAMS.contains(&name)) {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "bad_parameter",
-                format!("query parameter {name:?} is not allowed"),
-            ));
-        }
-    }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let segments: Vec<&str> = if segments == [""] { Vec::new() } else { segments };
-    let indices = config.indices();
-    let app_index = |name: &str| -> Result<String, Refusal> {
-        if indices.iter().any(|i| i == name) {
-            Ok(name.to_string())
-        } else {
-            Err(Refusal::new(
+    let segments: Vec<&str> = match segments.as_slice() {
+        [""] => Vec::new(),
+        [rest @ .., ""] => rest.to_vec(),
+        _ => segments,
+    };
+    let app_index = |name: &str| -> Result<Index, Refusal> {
+        body::index_of(&config.index_prefix, name).ok_or_else(|| {
+            Refusal::new(
                 StatusCode::FORBIDDEN,
                 "index_not_allowed",
-                format!("only the app's indices are reachable ({})", indices.join(", ")),
-            ))
-        }
+                format!("only the app's indices are reachable ({})", config.indices().join(", ")),
+            )
+        })
     };
     let methods = |allowed: &[Method]| -> Result<(), Refusal> {
         if allowed.contains(method) {
@@ -156,53 +194,86 @@ pub fn route(config: &ProxyConfig, method: &Method, path: &str, query: Option<&s
             ))
         }
     };
+    let done = |endpoint: Endpoint, params: &[(&str, &[&str])]| -> Result<Route, Refusal> {
+        Ok(Route {
+            endpoint,
+            path: format!("/{}", segments.join("/")),
+            query: guard::query(query, params)?,
+        })
+    };
     use Method as M;
     match segments.as_slice() {
         // Cluster name and version, for the connection test.
-        [] => methods(&[M::GET]).map(|_| Allowed::Plain),
-        ["_bulk"] => methods(&[M::POST]).map(|_| Allowed::Bulk { default_index: None }),
+        [] => methods(&[M::GET]).and_then(|_| done(Endpoint::Plain, &[])),
+        ["_bulk"] => {
+            methods(&[M::POST])?;
+            done(Endpoint::Bulk { default_index: None }, &[REFRESH, BULK_FILTER])
+        }
         [first, ..] if first.starts_with('_') => Err(Refusal::new(
             StatusCode::FORBIDDEN,
             "api_not_allowed",
             format!("the {first} API is not available through this proxy"),
         )),
         [index] => {
-            app_index(index)?;
-            methods(&[M::GET, M::HEAD, M::PUT]).map(|_| Allowed::Plain)
-        }
-        [index, "_mapping"] => {
-            app_index(index)?;
-            methods(&[M::GET, M::PUT]).map(|_| Allowed::Plain)
+            let index = app_index(index)?;
+            methods(&[M::GET, M::HEAD, M::PUT])?;
+            let endpoint = if method == M::PUT {
+                Endpoint::CreateIndex(index)
+            } else {
+                Endpoint::Plain
+            };
+            done(endpoint, &[])
         }
         [index, "_bulk"] => {
             let index = app_index(index)?;
-            methods(&[M::POST]).map(|_| Allowed::Bulk {
-                default_index: Some(index),
-            })
+            methods(&[M::POST])?;
+            done(
+                Endpoint::Bulk {
+                    default_index: Some(index),
+                },
+                &[REFRESH, BULK_FILTER],
+            )
         }
-        [index, "_search" | "_count"] => {
-            app_index(index)?;
-            methods(&[M::GET, M::POST]).map(|_| Allowed::Plain)
+        [index, "_search"] => {
+            let index = app_index(index)?;
+            methods(&[M::GET, M::POST])?;
+            done(Endpoint::Search(index), &[])
         }
-        [index, "_refresh"] => {
-            app_index(index)?;
-            methods(&[M::POST]).map(|_| Allowed::Plain)
+        [index, "_count"] => {
+            let index = app_index(index)?;
+            methods(&[M::GET, M::POST])?;
+            done(Endpoint::Count(index), &[])
         }
-        [index, "_doc", id] if !id.is_empty() => {
-            app_index(index)?;
-            methods(&[M::GET, M::PUT]).map(|_| Allowed::Plain)
+        [index, "_doc", id] if !id.starts_with('_') => {
+            let index = app_index(index)?;
+            methods(&[M::GET, M::PUT])?;
+            if method == M::GET {
+                return done(Endpoint::Plain, &[]);
+            }
+            if index != Index::Decisions {
+                return Err(Refusal::new(
+                    StatusCode::FORBIDDEN,
+                    "write_not_allowed",
+                    "single documents are written to the audit trail only; telemetry goes through _bulk",
+                ));
+            }
+            done(Endpoint::PutDoc(index, id.to_string()), &[REFRESH])
         }
         // The app's own reset: telemetry only, never the incident history or the audit trail.
         [index, "_delete_by_query"] => {
-            app_index(index)?;
-            if !config.telemetry().iter().any(|t| t == index) {
+            let index = app_index(index)?;
+            if !matches!(index, Index::Metrics | Index::Logs) {
                 return Err(Refusal::new(
                     StatusCode::FORBIDDEN,
                     "delete_not_allowed",
                     "only metrics and logs can be reset; incident history and the audit trail are kept",
                 ));
             }
-            methods(&[M::POST]).map(|_| Allowed::Plain)
+            methods(&[M::POST])?;
+            done(
+                Endpoint::DeleteAll(index),
+                &[("refresh", &["true", "false"]), ("conflicts", &["proceed"])],
+            )
         }
         _ => Err(Refusal::new(
             StatusCode::FORBIDDEN,
@@ -210,58 +281,6 @@ pub fn route(config: &ProxyConfig, method: &Method, path: &str, query: Option<&s
             format!("{path} is not available through this proxy"),
         )),
     }
-}
-
-/// Every action of a `_bulk` body must index into an app index; no deletes or updates.
-pub fn check_bulk(config: &ProxyConfig, body: &[u8], default_index: Option<&str>) -> Result<(), Refusal> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| Refusal::new(StatusCode::BAD_REQUEST, "bad_body", "bulk body is not UTF-8"))?;
-    let indices = config.indices();
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty()).enumerate();
-    while let Some((n, line)) = lines.next() {
-        let action: serde_json::Value = serde_json::from_str(line).map_err(|e| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                format!("bulk line {}: not an action: {e}", n + 1),
-            )
-        })?;
-        let Some((kind, meta)) = action
-            .as_object()
-            .filter(|o| o.len() == 1)
-            .and_then(|o| o.iter().next())
-        else {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                format!("bulk line {}: expected one action", n + 1),
-            ));
-        };
-        if kind != "index" && kind != "create" {
-            return Err(Refusal::new(
-                StatusCode::FORBIDDEN,
-                "action_not_allowed",
-                format!("bulk action {kind:?} is not allowed"),
-            ));
-        }
-        let index = meta["_index"].as_str().or(default_index).unwrap_or_default();
-        if !indices.iter().any(|i| i == index) {
-            return Err(Refusal::new(
-                StatusCode::FORBIDDEN,
-                "index_not_allowed",
-                format!("bulk line {}: index {index:?} is not one of the app's indices", n + 1),
-            ));
-        }
-        // Skip the document line.
-        if lines.next().is_none() {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                "bulk body ends after an action line",
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Shared by every proxied request.
@@ -272,7 +291,11 @@ pub struct ProxyState {
 
 impl ProxyState {
     pub fn new(config: ProxyConfig) -> anyhow::Result<Arc<Self>> {
-        let client = reqwest::Client::builder().timeout(config.timeout).build()?;
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .build()?;
         Ok(Arc::new(ProxyState { config, client }))
     }
 }
@@ -309,10 +332,23 @@ pub async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> 
 
 async fn forward_inner(state: &ProxyState, request: Request) -> Result<Response, Refusal> {
     let config = &state.config;
-    let method = request.method().clone();
-    let uri = request.uri().clone();
-    let path = uri.path().strip_prefix("/es").unwrap_or(uri.path()).to_string();
-    let allowed = route(config, &method, &path, uri.query())?;
+    let (parts, body) = request.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().strip_prefix("/es").unwrap_or(parts.uri.path());
+    let route = route(config, &method, path, parts.uri.query())?;
+    // Cross-site requests are refused before anything is read or sent.
+    let host = guard::host_of(&parts.headers, &parts.uri).unwrap_or_default();
+    guard::origin_allowed(&parts.headers, &host, &config.allow_origins)?;
+    let body_carrying = method == Method::POST || method == Method::PUT;
+    let kind = if body_carrying {
+        let accepted: &[&'static str] = match route.endpoint {
+            Endpoint::Bulk { .. } => &["application/x-ndjson", "application/json"],
+            _ => &["application/json"],
+        };
+        Some(guard::content_type(&parts.headers, accepted)?)
+    } else {
+        None
+    };
     let Some(base) = &config.es_url else {
         return Err(Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -320,25 +356,66 @@ async fn forward_inner(state: &ProxyState, request: Request) -> Result<Response,
             "this server has no Elasticsearch configured: start it with --es-url (or ES_URL)",
         ));
     };
-    let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
-    let body: Bytes = axum::body::to_bytes(request.into_body(), config.body_limit)
+    let too_large = || {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!(
+                "request body over {} bytes: send smaller bulk chunks",
+                config.body_limit
+            ),
+        )
+    };
+    let announced = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > config.body_limit as u64) {
+        return Err(too_large());
+    }
+    let body = tokio::time::timeout(config.body_timeout, axum::body::to_bytes(body, config.body_limit))
         .await
         .map_err(|_| {
             Refusal::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
                 format!(
-                    "request body over {} bytes: send smaller bulk chunks",
-                    config.body_limit
+                    "the request body did not arrive within {} s",
+                    config.body_timeout.as_secs()
                 ),
             )
         })?;
-    if let Allowed::Bulk { default_index } = &allowed {
-        check_bulk(config, &body, default_index.as_deref())?;
+    let body: Bytes = body.map_err(|e| {
+        if root_cause(&e).contains("length limit") {
+            too_large()
+        } else {
+            Refusal::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_incomplete",
+                format!(
+                    "the request body did not arrive in time or broke off ({})",
+                    root_cause(&e)
+                ),
+            )
+        }
+    })?;
+    if !body_carrying && !body.is_empty() {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "bad_body",
+            format!("{method} requests carry no body here"),
+        ));
     }
-    let target = match uri.query() {
-        Some(q) => format!("{base}{path}?{q}"),
-        None => format!("{base}{path}"),
+    let forwarded = if body_carrying {
+        body::check(&route.endpoint, &body, &config.index_prefix)?
+    } else {
+        None
+    };
+    let target = if route.query.is_empty() {
+        format!("{base}{}", route.path)
+    } else {
+        format!("{base}{}?{}", route.path, route.query)
     };
     let reqwest_method = reqwest::Method::from_bytes(method.as_str().as_bytes())
         .map_err(|_| Refusal::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "unknown method"))?;
@@ -346,15 +423,20 @@ async fn forward_inner(state: &ProxyState, request: Request) -> Result<Response,
     if let Some(auth) = config.credentials.header() {
         upstream = upstream.header(reqwest::header::AUTHORIZATION, auth);
     }
-    if !body.is_empty() {
-        let kind = content_type
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| v.starts_with("application/json") || v.starts_with("application/x-ndjson"))
-            .unwrap_or("application/json");
-        upstream = upstream.header(reqwest::header::CONTENT_TYPE, kind).body(body);
+    if let (Some(bytes), Some(kind)) = (forwarded, kind) {
+        upstream = upstream.header(reqwest::header::CONTENT_TYPE, kind).body(bytes);
     }
     let answer = upstream.send().await.map_err(|e| upstream_error(&e, config.timeout))?;
+    if answer.status().is_redirection() {
+        return Err(Refusal::new(
+            StatusCode::BAD_GATEWAY,
+            "upstream_redirect",
+            format!(
+                "Elasticsearch answered {} (a redirect); the proxy does not follow redirects: check --es-url",
+                answer.status().as_u16()
+            ),
+        ));
+    }
     let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let kind = answer
         .headers()

@@ -3,14 +3,18 @@
 //! served precompressed (brotli 11, gzip 9, written once per build by
 //! [`precompress`]); other answers are compressed on the fly at a fast level.
 
-use crate::proxy::{self, ProxyConfig, ProxyState};
-use axum::extract::Request;
+use crate::listen::{self, Limits};
+use crate::proxy::{self, guard, ProxyConfig, ProxyState};
+use crate::statics::{self, Statics};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::response::IntoResponse;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -43,24 +47,43 @@ impl ServeConfig {
     }
 }
 
+/// `Host` must name this server (DNS rebinding): see [`guard::host_allowed`].
+async fn check_host(State(allowed): State<Arc<Vec<String>>>, request: Request, next: Next) -> Response {
+    // No Host at all is not a browser (HTTP/1.0 tools, in-process tests): nothing to rebind.
+    let Some(host) = guard::host_of(request.headers(), request.uri()) else {
+        return next.run(request).await;
+    };
+    if request.uri().path() == "/healthz" || guard::host_allowed(&host, &allowed) {
+        return next.run(request).await;
+    }
+    proxy::Refusal::new(
+        StatusCode::MISDIRECTED_REQUEST,
+        "host_not_allowed",
+        format!("this server does not answer to Host {host:?}; add it with --allowed-host"),
+    )
+    .into_response()
+}
+
 /// The whole HTTP app: the static app, `/es/...` proxy, `/healthz`, `/readyz`.
 pub fn app(config: &ServeConfig) -> anyhow::Result<Router> {
-    let state = ProxyState::new(config.proxy.clone())?;
+    let mut proxy_config = config.proxy.clone();
+    proxy_config.validate()?;
+    let hosts = Arc::new(proxy_config.allowed_hosts.clone());
+    let origins: Vec<HeaderValue> = proxy_config
+        .allow_origins
+        .iter()
+        .map(|o| HeaderValue::from_str(o))
+        .collect::<Result<_, _>>()?;
+    let state = ProxyState::new(proxy_config)?;
     let proxy = Router::new()
         .route("/es", any(proxy::forward))
         .route("/es/", any(proxy::forward))
         .route("/es/{*path}", any(proxy::forward))
         .route("/readyz", get(proxy::readyz))
         .with_state(state);
-    let proxy = if config.proxy.allow_origins.is_empty() {
+    let proxy = if origins.is_empty() {
         proxy
     } else {
-        let origins: Vec<HeaderValue> = config
-            .proxy
-            .allow_origins
-            .iter()
-            .map(|o| HeaderValue::from_str(o))
-            .collect::<Result<_, _>>()?;
         proxy.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
@@ -86,19 +109,26 @@ pub fn app(config: &ServeConfig) -> anyhow::Result<Router> {
             }
         }
     });
-    let files = ServeDir::new(&config.dist)
-        .precompressed_br()
-        .precompressed_gzip()
-        .fallback(spa);
+    let statics = Statics::new(&config.dist);
+    let files = Router::new()
+        .fallback_service(
+            ServeDir::new(&config.dist)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(spa),
+        )
+        .layer(middleware::from_fn_with_state(statics.clone(), statics::static_headers));
     Ok(Router::new()
         .route(
             "/healthz",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
         .merge(proxy)
-        .fallback_service(files)
+        .merge(files)
         // Precompressed files pass through; API answers are not worth brotli 11.
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(middleware::from_fn_with_state(statics, statics::security_headers))
+        .layer(middleware::from_fn_with_state(hosts, check_host))
         // Method, path, status and latency only: no bodies, no headers (credentials).
         .layer(
             TraceLayer::new_for_http()
@@ -108,13 +138,12 @@ pub fn app(config: &ServeConfig) -> anyhow::Result<Router> {
         ))
 }
 
-/// Serve until Ctrl-C.
-pub async fn run(listener: tokio::net::TcpListener, config: ServeConfig) -> anyhow::Result<()> {
-    axum::serve(listener, app(&config)?)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+/// Serve [`app`] until Ctrl-C, within `limits`.
+pub async fn run(listener: tokio::net::TcpListener, router: Router, limits: Limits) -> anyhow::Result<()> {
+    listen::serve(listener, router, limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 
@@ -138,7 +167,7 @@ pub fn gzip9(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 /// Extensions worth compressing.
-const COMPRESSIBLE: [&str; 6] = ["wasm", "js", "css", "html", "svg", "json"];
+pub const COMPRESSIBLE: [&str; 6] = ["wasm", "js", "css", "html", "svg", "json"];
 
 fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
@@ -162,28 +191,37 @@ pub fn precompress(dist: &Path) -> std::io::Result<usize> {
             if !COMPRESSIBLE.contains(&ext) {
                 continue;
             }
-            let source = modified(&path);
-            let fresh = |suffix: &str| {
-                let mut name = path.clone().into_os_string();
-                name.push(suffix);
-                let target = PathBuf::from(name);
-                let ok = matches!((modified(&target), source), (Some(t), Some(s)) if t >= s);
-                (target, ok)
-            };
-            let (br, br_ok) = fresh(".br");
-            let (gz, gz_ok) = fresh(".gz");
-            if br_ok && gz_ok {
-                continue;
+            if precompress_file(&path)? {
+                done += 1;
             }
-            let bytes = std::fs::read(&path)?;
-            for (target, data) in [(br, brotli11(&bytes)?), (gz, gzip9(&bytes)?)] {
-                let mut tmp = target.clone().into_os_string();
-                tmp.push(format!(".tmp-{}", std::process::id()));
-                std::fs::write(&tmp, data)?;
-                std::fs::rename(&tmp, &target)?;
-            }
-            done += 1;
         }
     }
     Ok(done)
+}
+
+/// Write `file.br` and `file.gz` unless both are at least as new as `file`;
+/// whether it wrote them. Writes go to a temporary name renamed into place,
+/// so a server never serves a half-written copy.
+pub fn precompress_file(path: &Path) -> std::io::Result<bool> {
+    let source = modified(path);
+    let fresh = |suffix: &str| {
+        let mut name = path.to_path_buf().into_os_string();
+        name.push(suffix);
+        let target = PathBuf::from(name);
+        let ok = matches!((modified(&target), source), (Some(t), Some(s)) if t >= s);
+        (target, ok)
+    };
+    let (br, br_ok) = fresh(".br");
+    let (gz, gz_ok) = fresh(".gz");
+    if br_ok && gz_ok {
+        return Ok(false);
+    }
+    let bytes = std::fs::read(path)?;
+    for (target, data) in [(br, brotli11(&bytes)?), (gz, gzip9(&bytes)?)] {
+        let mut tmp = target.clone().into_os_string();
+        tmp.push(format!(".tmp-{}", std::process::id()));
+        std::fs::write(&tmp, data)?;
+        std::fs::rename(&tmp, &target)?;
+    }
+    Ok(true)
 }

@@ -7,7 +7,7 @@ mod support;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use quantumstate_server::proxy::{check_bulk, route, Allowed, ProxyConfig};
+use quantumstate_server::proxy::{body, route, Endpoint, ProxyConfig};
 use quantumstate_server::serve::{app, ServeConfig};
 use std::time::Duration;
 use tower::ServiceExt;
@@ -22,7 +22,8 @@ fn table() -> Vec<(Method, String, Option<&'static str>, u16)> {
         (X::GET, "/".into(), None, 0),
         (X::HEAD, format!("/{M}"), None, 0),
         (X::PUT, format!("/{M}"), None, 0),
-        (X::GET, format!("/{M}/_mapping"), None, 0),
+        (X::GET, format!("/{M}/_mapping"), None, 403),
+        (X::POST, format!("/{M}/_refresh"), None, 403),
         (X::POST, format!("/{M}/_search"), None, 0),
         (X::POST, "/logs-quantumstate/_count".into(), None, 0),
         (X::POST, "/_bulk".into(), Some("refresh=wait_for"), 0),
@@ -79,34 +80,43 @@ fn the_policy_table() {
             (status, Err(r)) => assert_eq!(r.status.as_u16(), status, "{method} {path}: {}", r.message),
         }
     }
-    assert!(matches!(
-        route(&config, &Method::POST, "/_bulk", None),
-        Ok(Allowed::Bulk { default_index: None })
-    ));
+    let bulk = route(&config, &Method::POST, "/_bulk/", Some("refresh=wait_for;")).unwrap();
+    assert_eq!(bulk.endpoint, Endpoint::Bulk { default_index: None });
+    // What is forwarded is rebuilt: no trailing slash, no stray separators.
+    assert_eq!(
+        (bulk.path.as_str(), bulk.query.as_str()),
+        ("/_bulk", "refresh=wait_for")
+    );
 }
 
 #[test]
 fn bulk_bodies_may_only_index_into_the_app_indices() {
-    let config = ProxyConfig::default();
-    let ok = format!("{{\"index\":{{\"_index\":\"{M}\",\"_id\":\"a\"}}}}\n{{\"value\":1}}\n");
-    assert!(check_bulk(&config, ok.as_bytes(), None).is_ok());
-    let other = "{\"index\":{\"_index\":\"secrets\",\"_id\":\"a\"}}\n{\"x\":1}\n";
+    use quantumstate_core::{Document, Index, MetricDoc};
+    let doc: MetricDoc = serde_json::from_value(serde_json::json!({
+        "@timestamp": "2026-02-13T15:00:00Z", "service": "auth-service", "region": "eu-west-1",
+        "metric_type": "latency_ms", "value": 1.0, "unit": "ms"
+    }))
+    .unwrap();
+    let id = doc.doc_id();
+    let source = serde_json::to_string(&doc).unwrap();
+    let check =
+        |body: &str, default_index: Option<Index>| body::check(&Endpoint::Bulk { default_index }, body.as_bytes(), "");
+    let ok = format!("{{\"index\":{{\"_index\":\"{M}\",\"_id\":\"{id}\"}}}}\n{source}\n");
+    assert!(check(&ok, None).is_ok());
+    let other = format!("{{\"index\":{{\"_index\":\"secrets\",\"_id\":\"{id}\"}}}}\n{source}\n");
+    assert_eq!(check(&other, None).unwrap_err().status, StatusCode::FORBIDDEN);
+    let delete = format!("{{\"delete\":{{\"_index\":\"{M}\",\"_id\":\"a\"}}}}\n{source}\n");
+    assert_eq!(check(&delete, None).unwrap_err().status, StatusCode::FORBIDDEN);
+    let no_index = format!("{{\"index\":{{\"_id\":\"{id}\"}}}}\n{source}\n");
+    assert!(check(&no_index, None).is_err());
+    assert!(check(&no_index, Some(Index::Metrics)).is_ok());
     assert_eq!(
-        check_bulk(&config, other.as_bytes(), None).unwrap_err().status,
-        StatusCode::FORBIDDEN
-    );
-    let delete = format!("{{\"delete\":{{\"_index\":\"{M}\",\"_id\":\"a\"}}}}\n");
-    assert_eq!(
-        check_bulk(&config, delete.as_bytes(), None).unwrap_err().status,
-        StatusCode::FORBIDDEN
-    );
-    let no_index = "{\"index\":{\"_id\":\"a\"}}\n{\"x\":1}\n";
-    assert!(check_bulk(&config, no_index.as_bytes(), None).is_err());
-    assert!(check_bulk(&config, no_index.as_bytes(), Some(M)).is_ok());
-    assert_eq!(
-        check_bulk(&config, b"not json\n{}\n", None).unwrap_err().status,
+        check("not json\n{}\n", None).unwrap_err().status,
         StatusCode::BAD_REQUEST
     );
+    // The blank line the upstream would pair differently is refused, not skipped.
+    let blank = format!("{{\"index\":{{\"_index\":\"{M}\",\"_id\":\"{id}\"}}}}\n\n{{\"delete\":{{\"_index\":\"secrets\",\"_id\":\"x\"}}}}\n{source}\n");
+    assert_eq!(check(&blank, None).unwrap_err().status, StatusCode::BAD_REQUEST);
 }
 
 fn uri(path: &str, query: Option<&str>) -> String {
@@ -128,6 +138,7 @@ async fn refusals_come_back_as_json_through_the_router_and_unconfigured_is_503()
         let request = Request::builder()
             .method(method.clone())
             .uri(uri(&path, query))
+            .header("content-type", "application/json")
             .body(Body::empty())
             .unwrap();
         let response = app(&config).unwrap().oneshot(request).await.unwrap();
@@ -159,6 +170,7 @@ async fn oversized_bodies_are_refused_with_413() {
         proxy,
     };
     let request = Request::post(format!("/es/{M}/_search"))
+        .header("content-type", "application/json")
         .body(Body::from(vec![b' '; 4096]))
         .unwrap();
     let response = app(&config).unwrap().oneshot(request).await.unwrap();
@@ -171,7 +183,7 @@ async fn raw_status(base: &str, method: &str, target: &str) -> u16 {
     let addr = base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request =
-        format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.unwrap();

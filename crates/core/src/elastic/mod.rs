@@ -16,6 +16,7 @@ use crate::store::*;
 use crate::time::TimeWindow;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// HTTP methods the app uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +110,15 @@ pub struct ElasticStore<T: Transport> {
     transport: T,
     names: IndexNames,
     bulk: BulkConfig,
+    /// Documents readers skipped because they do not parse (someone else
+    /// wrote them): see [`ElasticStore::skipped_documents`] and [`ElasticStore::repair`].
+    skipped: AtomicU64,
+}
+
+/// What [`ElasticStore::repair`] removed: (index, id, why it does not parse).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RepairReport {
+    pub removed: Vec<(String, String, String)>,
 }
 
 /// Reject an error answer with its reason.
@@ -143,7 +153,63 @@ impl<T: Transport> ElasticStore<T> {
             transport,
             names,
             bulk: BulkConfig::default(),
+            skipped: AtomicU64::new(0),
         }
+    }
+
+    /// How many malformed documents reads have skipped so far.
+    pub fn skipped_documents(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
+    }
+
+    /// The hits' sources that parse; the others are counted and skipped, so
+    /// one junk document cannot stop every later run.
+    fn parsed_hits<D: serde::de::DeserializeOwned>(&self, v: &Value) -> Result<Vec<D>, StoreError> {
+        let (good, bad) = split_hits::<D>(v)?;
+        self.skipped.fetch_add(bad.len() as u64, Ordering::Relaxed);
+        Ok(good)
+    }
+
+    /// Delete the documents of the incident history and the audit trail that
+    /// do not parse as the data model (first 10,000 of each index). Needs the
+    /// cluster's own credentials: the proxy refuses deletes.
+    pub async fn repair(&self) -> Result<RepairReport, StoreError> {
+        let mut report = RepairReport::default();
+        for index in [Index::Incidents, Index::Decisions] {
+            let name = self.names.name(index);
+            let body = json!({ "size": query::MAX_HITS, "query": { "match_all": {} } });
+            let v = self.search(index, body).await?;
+            let bad = match index {
+                Index::Incidents => split_hits::<IncidentDoc>(&v)?.1,
+                _ => split_hits::<DecisionDoc>(&v)?.1,
+            };
+            report
+                .removed
+                .extend(bad.into_iter().map(|(id, why)| (name.clone(), id, why)));
+        }
+        if report.removed.is_empty() {
+            return Ok(report);
+        }
+        let mut body = String::new();
+        for (index, id, _) in &report.removed {
+            body.push_str(&json!({ "delete": { "_index": index, "_id": id } }).to_string());
+            body.push('\n');
+        }
+        let answer = self
+            .call(Request {
+                method: Method::Post,
+                path: "/_bulk?refresh=wait_for".into(),
+                body: Some(body),
+                ndjson: true,
+            })
+            .await?;
+        if answer["errors"].as_bool() == Some(true) {
+            return Err(StoreError::Malformed(format!(
+                "some malformed documents could not be deleted: {}",
+                snippet(&answer.to_string())
+            )));
+        }
+        Ok(report)
     }
 
     pub fn with_bulk_config(mut self, bulk: BulkConfig) -> Self {
@@ -233,13 +299,23 @@ impl<T: Transport> ElasticStore<T> {
     }
 }
 
-fn hits<D: serde::de::DeserializeOwned>(v: &Value) -> Result<Vec<D>, StoreError> {
-    v.pointer("/hits/hits")
+/// Sources that parse, and (id, reason) of those that do not.
+type SplitHits<D> = (Vec<D>, Vec<(String, String)>);
+
+fn split_hits<D: serde::de::DeserializeOwned>(v: &Value) -> Result<SplitHits<D>, StoreError> {
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for h in v
+        .pointer("/hits/hits")
         .and_then(Value::as_array)
         .ok_or_else(|| StoreError::Malformed("no hits".into()))?
-        .iter()
-        .map(|h| serde_json::from_value(h["_source"].clone()).map_err(|e| StoreError::Malformed(e.to_string())))
-        .collect()
+    {
+        match D::deserialize(&h["_source"]) {
+            Ok(doc) => good.push(doc),
+            Err(e) => bad.push((h["_id"].as_str().unwrap_or_default().to_string(), e.to_string())),
+        }
+    }
+    Ok((good, bad))
 }
 
 impl<T: Transport> Store for ElasticStore<T> {
@@ -309,7 +385,7 @@ impl<T: Transport> Store for ElasticStore<T> {
 
     async fn logs(&self, q: &LogQuery) -> Result<Vec<LogDoc>, StoreError> {
         let v = self.search(Index::Logs, query::logs(q)).await?;
-        hits(&v)
+        self.parsed_hits(&v)
     }
 
     async fn count_logs(&self, q: &LogQuery) -> Result<u64, StoreError> {
@@ -333,7 +409,7 @@ impl<T: Transport> Store for ElasticStore<T> {
 
     async fn incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentDoc>, StoreError> {
         let v = self.search(Index::Incidents, query::incidents(q)).await?;
-        hits(&v)
+        self.parsed_hits(&v)
     }
 
     async fn decisions(&self, limit: usize) -> Result<Vec<DecisionDoc>, StoreError> {
@@ -342,7 +418,7 @@ impl<T: Transport> Store for ElasticStore<T> {
             "sort": [{ "@timestamp": "desc" }, { "agent": "desc" }],
         });
         let v = self.search(Index::Decisions, body).await?;
-        hits(&v)
+        self.parsed_hits(&v)
     }
 
     async fn counts(&self) -> Result<IndexCounts, StoreError> {
