@@ -421,7 +421,7 @@ pub async fn investigate_with<S: Store>(
         dominant: dominant.as_ref(),
     });
 
-    let similar = rank_similar(store, &root, anomaly_type, &codes, &warn_plus, &statement, now).await?;
+    let similar = rank_similar(store, &root, anomaly_type, &codes, &warn_plus, &statement, onset, now).await?;
     let best_share = shares.first().map(|s| s.1).unwrap_or(0.0);
     let similar_agrees = similar
         .first()

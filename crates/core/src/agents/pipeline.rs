@@ -412,7 +412,10 @@ impl<'s, S: Store> Pipeline<'s, S> {
             points.extend(recovery::recovery(&e, &mine, self.config.verify_minutes, step));
         }
         let recovery_points = points.len();
-        if !already && plan.action.changes_something() {
+        // Written even when `already`: the ids are deterministic, so this adds
+        // nothing to a store that holds it, and a replay whose telemetry was
+        // reset gets the same recovery (and the same story) again.
+        if plan.action.changes_something() {
             self.store.write_logs(&recovery::action_lines(&execution)).await?;
             self.store.write_metrics(&points).await?;
         }

@@ -34,6 +34,9 @@ const SIM_WORDING_CAP: f64 = 1.5;
 const SIM_KEEP: f64 = 3.0;
 
 /// Past incidents ranked by type, service, shared error codes and wording.
+/// Past means before this incident's onset: a replay on the same store never
+/// finds its own earlier record.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn rank_similar<S: Store>(
     store: &S,
     service: &str,
@@ -41,6 +44,7 @@ pub(super) async fn rank_similar<S: Store>(
     codes: &[ErrorCodeCount],
     logs: &[LogDoc],
     statement: &str,
+    onset: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<SimilarIncident>, StoreError> {
     let past = store
@@ -55,7 +59,7 @@ pub(super) async fn rank_similar<S: Store>(
     }
     let mut out: Vec<SimilarIncident> = past
         .into_iter()
-        .filter(|i| i.timestamp < now)
+        .filter(|i| i.timestamp < onset)
         .filter_map(|incident| {
             let mut score = 0.0;
             let mut reasons = Vec::new();
