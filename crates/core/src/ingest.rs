@@ -1,6 +1,8 @@
-//! Reading documents someone else wrote: NDJSON in the seed's data model, and
+//! Reading documents someone else wrote: NDJSON in the seed's data model, the
+//! CSV metrics form `timestamp,service,metric_type,value` (see [`metrics`]), and
 //! `timestamp,value` CSV for a single metric. Bad lines are reported with their
-//! line number; good lines are kept.
+//! line number; good lines are kept. [`metrics`], [`logs`] and [`incidents`] are
+//! the one reader that `analyze` and the app use.
 
 use crate::time::parse_timestamp;
 use chrono::{DateTime, Utc};
@@ -66,6 +68,9 @@ pub fn csv_series(text: &str) -> (Vec<(DateTime<Utc>, f64)>, Vec<LineError>) {
     }
     (good, bad)
 }
+
+mod documents;
+pub use documents::*;
 
 #[cfg(test)]
 mod tests {
