@@ -45,6 +45,7 @@ pub mod eval_classes;
 pub mod ingest;
 pub mod model;
 pub mod order;
+pub mod postmortem;
 pub mod share;
 pub mod sim;
 pub mod store;

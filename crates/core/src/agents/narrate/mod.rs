@@ -83,7 +83,7 @@ pub fn class_words(class: Class) -> &'static str {
     }
 }
 
-fn cause_words(cause: &RootCause) -> String {
+pub fn cause_words(cause: &RootCause) -> String {
     match cause {
         RootCause::Deployment { change, .. } => format!("a {}", change.noun()),
         RootCause::Dependency { name } => format!("a failing dependency ({name})"),

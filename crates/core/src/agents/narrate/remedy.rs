@@ -153,7 +153,7 @@ pub fn no_sustained_period(config: &AgentConfig) -> String {
     )
 }
 
-pub(super) fn mttr(seconds: u64) -> String {
+pub fn mttr(seconds: u64) -> String {
     format!("{} min {} s", seconds / 60, seconds % 60)
 }
 
@@ -201,7 +201,7 @@ pub fn escalated(service: &str, plan: &Plan, reasons: &[String]) -> String {
     )
 }
 
-pub(super) fn seen_words(seen: &ObservedAction) -> String {
+pub fn seen_words(seen: &ObservedAction) -> String {
     match seen.action {
         Some(a) => format!("{a} on {} at {} (\"{}\")", seen.service, hms(seen.at), seen.message),
         None => format!(

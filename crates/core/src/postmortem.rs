@@ -1,0 +1,504 @@
+//! The post-mortem of one pipeline run, as Markdown to paste into a ticket.
+//! Built only from the typed [`IncidentReport`] and the narration module, so the
+//! app ("Copy post-mortem", "Download .md") and the CLI (`--format markdown`)
+//! say the same thing, and every claim names its mode: in the simulation the
+//! actions ran in the simulated world; on someone else's data (advisory) the
+//! agents recommended and only what the data shows is reported as done.
+
+use crate::agents::narrate::{self, cause_words, class_words, mode_label, mttr, status_label};
+use crate::agents::{percent, with_unit, Detection, IncidentReport, Investigation, Mode, ReportStatus, RootCause, Verdict};
+use crate::time::{hm, md_hms, ymd_hm};
+use crate::topology::Topology;
+use chrono::{DateTime, Utc};
+use std::fmt::Write;
+
+/// How the mode opens a sentence.
+fn mode_words(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Simulation => "Simulation",
+        Mode::Advisory => "Advisory analysis of your data",
+    }
+}
+
+fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    mttr((to - from).num_seconds().max(0) as u64)
+}
+
+fn services_scanned(report: &IncidentReport) -> usize {
+    let mut names: Vec<&str> = report.scan.series.iter().map(|s| s.key.service.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.len()
+}
+
+/// The end of what the run saw: the last data point Guardian read, else "now".
+fn data_end(report: &IncidentReport) -> DateTime<Utc> {
+    report
+        .verification
+        .as_ref()
+        .and_then(|v| v.data_until)
+        .unwrap_or(report.scan.now)
+}
+
+/// The post-mortem's title.
+pub fn title(report: &IncidentReport) -> String {
+    match (&report.scan.detection, &report.investigation) {
+        (Some(d), Some(inv)) => format!(
+            "{} on {}, {}",
+            d.anomaly_type.describe(),
+            inv.root_service,
+            ymd_hm(d.onset)
+        ),
+        _ => format!("No incident, {} to {}", ymd_hm(report.scan.analysis.start), hm(report.scan.analysis.end)),
+    }
+}
+
+fn where_(d: &Detection, inv: &Investigation) -> String {
+    if inv.root_service == d.service {
+        inv.root_service.clone()
+    } else {
+        format!("{} (detected on {})", inv.root_service, d.service)
+    }
+}
+
+/// One sentence that tells the incident, naming the mode.
+pub fn headline(report: &IncidentReport) -> String {
+    let mode = mode_words(report.mode);
+    let (Some(d), Some(inv)) = (&report.scan.detection, &report.investigation) else {
+        return format!(
+            "{mode}: no incident; {} series across {} services stayed within their baselines from {} to {}.",
+            report.scan.series.len(),
+            services_scanned(report),
+            hm(report.scan.analysis.start),
+            hm(report.scan.analysis.end)
+        );
+    };
+    let story = format!(
+        "{mode}: {} on {} from {}, caused by {}",
+        d.anomaly_type.describe().to_lowercase(),
+        where_(d, inv),
+        hm(d.onset),
+        cause_words(&inv.root_cause)
+    );
+    let plan = report.plan.as_ref().map(|p| p.summary()).unwrap_or_default();
+    let verdict = report.verification.as_ref().map(|v| &v.verdict);
+    match (report.status, verdict) {
+        (ReportStatus::Resolved, Some(Verdict::Resolved { recovered_at, mttr_seconds, .. })) => match report.mode {
+            Mode::Simulation => format!(
+                "{story}; the simulated {plan} resolved it at {} (MTTR {}).",
+                hm(recovered_at),
+                mttr(*mttr_seconds)
+            ),
+            Mode::Advisory => format!(
+                "{story}; resolved in the data at {} ({}; MTTR {}).",
+                hm(recovered_at),
+                match report.verification.as_ref().and_then(|v| v.action_seen.as_ref()) {
+                    Some(s) => format!("after {} at {}", s.action.map(|a| a.to_string()).unwrap_or_else(|| "the fixing change".into()), hm(s.at)),
+                    None => "no operator action in the logs".into(),
+                },
+                mttr(*mttr_seconds)
+            ),
+        },
+        (ReportStatus::AwaitingRecovery, _) => format!(
+            "{story}; still open when the data ends at {}; recommended: {plan} (not executed).",
+            hm(data_end(report))
+        ),
+        (ReportStatus::AwaitingApproval, _) => {
+            format!("{story}; Surgeon proposes {plan} and waits for human approval.")
+        }
+        _ => format!("{story}; not recovered: escalated to a human."),
+    }
+}
+
+fn impact(out: &mut String, report: &IncidentReport, topology: &Topology) {
+    let _ = writeln!(out, "## Impact\n");
+    let (Some(d), Some(inv)) = (&report.scan.detection, &report.investigation) else {
+        let _ = writeln!(out, "None: no service left its baseline.\n");
+        return;
+    };
+    let _ = writeln!(out, "- **Root service:** {} ({})", inv.root_service, d.region);
+    if inv.impacted.is_empty() {
+        let known = topology.nodes().contains(&inv.root_service.as_str());
+        let _ = writeln!(
+            out,
+            "- **Impacted callers:** {}",
+            if known {
+                "none in the dependency graph".to_string()
+            } else {
+                format!("unknown: {} is not in the dependency graph", inv.root_service)
+            }
+        );
+    } else {
+        let callers: Vec<String> = inv
+            .impacted
+            .iter()
+            .map(|c| match topology.reason(c, &inv.root_service) {
+                Some(why) => format!("{c} ({why})"),
+                None => c.clone(),
+            })
+            .collect();
+        let _ = writeln!(out, "- **Impacted callers (from the topology):** {}", callers.join(", "));
+    }
+    let end = match report.verification.as_ref().map(|v| &v.verdict) {
+        Some(Verdict::Resolved { recovered_at, .. }) => {
+            format!("{} (onset {} → recovered {})", minutes(d.onset, *recovered_at), hm(d.onset), hm(recovered_at))
+        }
+        _ => format!(
+            "at least {} (onset {} → still unhealthy at {}, the end of the data read)",
+            minutes(d.onset, data_end(report)),
+            hm(d.onset),
+            hm(data_end(report))
+        ),
+    };
+    let _ = writeln!(out, "- **Duration:** {end}");
+    let p = &d.primary;
+    let m = p.metric();
+    let level = match m {
+        Some(metric) if metric.is_alarm(p.value_at_detection) || p.severity >= 1.0 => format!(
+            "critical: {} reached its alarm level ({})",
+            p.key.metric_type,
+            with_unit(m, metric.alarm_level())
+        ),
+        Some(metric) => format!(
+            "degraded: {} peaked {:.0}% of the way from its baseline to the alarm level ({})",
+            p.key.metric_type,
+            p.severity * 100.0,
+            with_unit(m, metric.alarm_level())
+        ),
+        None => format!("{} peaked at {:.1}σ from its baseline", p.key.metric_type, p.peak_z),
+    };
+    let _ = writeln!(
+        out,
+        "- **Severity:** {level}; baseline {}, {} when flagged, {} at the end ({:.1}σ peak)",
+        with_unit(m, p.baseline.median),
+        with_unit(m, p.value_at_detection),
+        with_unit(m, p.current),
+        p.peak_z
+    );
+    let also: Vec<&str> = d.corroborating.iter().map(|a| a.key.metric_type.as_str()).collect();
+    if !also.is_empty() {
+        let _ = writeln!(out, "- **Also anomalous on {}:** {}", d.service, also.join(", "));
+    }
+    out.push('\n');
+}
+
+fn timeline(out: &mut String, report: &IncidentReport) {
+    let mut rows: Vec<(DateTime<Utc>, String, String)> = Vec::new();
+    if let (Some(d), Some(inv)) = (&report.scan.detection, &report.investigation) {
+        rows.push((
+            d.onset,
+            "data".into(),
+            format!("onset: {} {} leaves its baseline", d.service, d.primary.key.metric_type),
+        ));
+        for c in inv.deploy.iter().chain(inv.fix.iter()) {
+            rows.push((c.at, format!("{} on {}", c.kind.noun(), c.service), format!("\"{}\" ({})", c.message, c.verdict)));
+        }
+        rows.push((
+            d.detected_at,
+            "data".into(),
+            format!("first reading past the detector's threshold ({})", with_unit(d.primary.metric(), d.primary.value_at_detection)),
+        ));
+    }
+    for doc in &report.decisions {
+        rows.push((doc.timestamp, doc.agent.as_str().into(), doc.decision.clone()));
+    }
+    if let Some(r) = &report.remediation {
+        rows.push((
+            r.finished_at,
+            "surgeon (simulated)".into(),
+            format!("{} finished; {} simulated recovery readings", r.plan.summary(), r.recovery_points),
+        ));
+    }
+    if let Some(v) = &report.verification {
+        if let Some(s) = &v.action_seen {
+            rows.push((s.at, format!("operator on {}", s.service), format!("\"{}\"", s.message)));
+        }
+        match &v.verdict {
+            Verdict::Resolved { recovered_at, .. } => rows.push((
+                *recovered_at,
+                "data".into(),
+                format!("healthy again on all {} metrics checked, and it stayed so", v.checked_series),
+            )),
+            Verdict::AwaitingRecovery { .. } => {
+                rows.push((data_end(report), "data".into(), "the data ends; not recovered".into()))
+            }
+            Verdict::Escalate { .. } => {}
+        }
+    }
+    // Stable: at one instant, the data comes before the agent that read it.
+    crate::order::sort_by(&mut rows, |a, b| a.0.cmp(&b.0));
+    let _ = writeln!(out, "## Timeline (UTC)\n");
+    for (at, who, what) in rows {
+        let _ = writeln!(out, "- **{}** · {who}: {}", md_hms(at), one_line(&what));
+    }
+    out.push('\n');
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn root_cause(out: &mut String, report: &IncidentReport) {
+    let _ = writeln!(out, "## Root cause\n");
+    let Some(inv) = &report.investigation else {
+        let _ = writeln!(out, "None: there was no incident to explain.\n");
+        return;
+    };
+    let _ = writeln!(out, "{}\n\nEvidence chain (Archaeologist, confidence {}%):\n", inv.statement, percent(inv.confidence));
+    for (i, line) in inv.evidence.iter().enumerate() {
+        let _ = writeln!(out, "{}. {}", i + 1, one_line(line));
+    }
+    if !inv.evidence_logs.is_empty() {
+        let _ = writeln!(out, "\nLog lines behind it (first {}):\n\n```text", inv.evidence_logs.len().min(5));
+        for l in inv.evidence_logs.iter().take(5) {
+            let _ = writeln!(
+                out,
+                "{} {} {} [{}] {}",
+                md_hms(l.timestamp),
+                l.service,
+                l.level,
+                l.error_code.as_deref().unwrap_or("-"),
+                l.message.lines().next().unwrap_or_default().replace("```", "'''")
+            );
+        }
+        let _ = writeln!(out, "```");
+    }
+    out.push('\n');
+}
+
+fn action(out: &mut String, report: &IncidentReport) {
+    let Some(plan) = &report.plan else {
+        let _ = writeln!(out, "## Action\n\nNone needed.\n");
+        return;
+    };
+    match (report.mode, report.status, &report.remediation) {
+        (Mode::Simulation, _, Some(r)) => {
+            let _ = writeln!(
+                out,
+                "## Action taken (in the simulation)\n\n{}\n\n- **Ran:** {} → {} (simulated world)",
+                r.decision,
+                md_hms(r.started_at),
+                md_hms(r.finished_at)
+            );
+        }
+        (Mode::Simulation, ReportStatus::AwaitingApproval, _) => {
+            let _ = writeln!(out, "## Action proposed (simulation, awaiting approval)\n\n{}\n", narrate::awaiting(plan));
+        }
+        (Mode::Simulation, _, None) => {
+            let _ = writeln!(out, "## Action (not taken)\n\n{}\n", narrate::rejected_plan(plan));
+        }
+        (Mode::Advisory, _, _) => {
+            let _ = writeln!(
+                out,
+                "## Action recommended (advisory: nothing was executed by QuantumState)\n\n{}\n",
+                narrate::recommendation(plan)
+            );
+            let seen = report.verification.as_ref().and_then(|v| v.action_seen.as_ref());
+            let _ = writeln!(
+                out,
+                "- **What the data shows was done:** {}",
+                match seen {
+                    Some(s) => narrate::seen_words(s),
+                    None => "no operator action appears in the logs".into(),
+                }
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "- **Runbook:** {} ({}), risk {}; confidence {}% against the {}% threshold for acting alone\n",
+        plan.title,
+        plan.action,
+        plan.risk,
+        percent(plan.confidence),
+        percent(plan.threshold)
+    );
+}
+
+fn mttr_section(out: &mut String, report: &IncidentReport) {
+    let _ = writeln!(out, "## MTTR against history\n");
+    let Some(inv) = &report.investigation else {
+        let _ = writeln!(out, "Nothing to measure: no incident.\n");
+        return;
+    };
+    match report.verification.as_ref().map(|v| &v.verdict) {
+        Some(Verdict::Resolved {
+            mttr_seconds,
+            historical_mttr_seconds,
+            ..
+        }) => {
+            let measured = match report.mode {
+                Mode::Simulation => "in the simulation",
+                Mode::Advisory => "as measured in the data",
+            };
+            let _ = writeln!(out, "- **This incident:** {} from onset to sustained recovery, {measured}", mttr(*mttr_seconds));
+            let _ = writeln!(
+                out,
+                "- **History:** {}",
+                match historical_mttr_seconds {
+                    Some(h) if h > mttr_seconds => format!(
+                        "past {} incidents took {} on average: this one was {} faster",
+                        inv.anomaly_type,
+                        mttr(*h),
+                        mttr(h - mttr_seconds)
+                    ),
+                    Some(h) => format!(
+                        "past {} incidents took {} on average: this one was {} slower",
+                        inv.anomaly_type,
+                        mttr(*h),
+                        mttr(mttr_seconds - h)
+                    ),
+                    None => format!("no past {} incident with an MTTR in the history: nothing to compare", inv.anomaly_type),
+                }
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "- **This incident:** no MTTR: it has not recovered ({})",
+                status_label(report.status)
+            );
+        }
+    }
+    for s in &inv.similar {
+        let _ = writeln!(out, "- **Similar past incident:** {}", narrate::cited(s));
+    }
+    out.push('\n');
+}
+
+fn not_known(report: &IncidentReport, topology: &Topology) -> Vec<String> {
+    let mut out = Vec::new();
+    if report.mode == Mode::Simulation {
+        out.push("This is a simulation: the incident, the action and the recovery happened in the simulated world, not on a real system.".into());
+    }
+    let (Some(d), Some(inv)) = (&report.scan.detection, &report.investigation) else {
+        out.push(format!(
+            "Only the {} series given were judged ({} to {}); services or signals not in the data were not.",
+            report.scan.series.len(),
+            md_hms(report.scan.analysis.start),
+            md_hms(report.scan.analysis.end)
+        ));
+        return out;
+    };
+    if report.mode == Mode::Advisory {
+        out.push("Whether the recommendation was followed: QuantumState only reads the data; an action is known only if the logs show it.".into());
+    }
+    if report.status == ReportStatus::AwaitingRecovery {
+        out.push(format!("How and when it ends: the data stops at {} before a sustained recovery.", md_hms(data_end(report))));
+    }
+    if let Some(Verdict::Escalate { reasons }) = report.verification.as_ref().map(|v| &v.verdict) {
+        out.push(format!("Why the action did not help: {}.", reasons.join("; ")));
+    }
+    match &inv.root_cause {
+        RootCause::Unknown => out.push(format!("The cause: no evidence class dominates on {}.", inv.root_service)),
+        RootCause::Dependency { name } => out.push(format!("Why {name} failed: its own telemetry is not in the data.")),
+        _ => {}
+    }
+    if inv.class_shares.is_empty() {
+        out.push("What the logs say: no WARN+ line matches any evidence class.".into());
+    }
+    if inv.deploy.is_none() {
+        out.push("Any change before onset: no deploy, config push or flag flip appears in the logs before it.".into());
+    }
+    if !topology.nodes().contains(&inv.root_service.as_str()) {
+        out.push(format!(
+            "Who calls {}: it is not in the dependency graph, so no impact on callers is claimed.",
+            inv.root_service
+        ));
+    }
+    if inv.similar.is_empty() {
+        out.push(format!("Precedent: no similar past incident in the history for {} on {}.", inv.anomaly_type, d.service));
+    }
+    if let Some(p) = report.plan.as_ref().filter(|p| p.confidence < p.threshold) {
+        out.push(format!(
+            "Enough to act alone: confidence {}% is below the {}% threshold.",
+            percent(p.confidence),
+            percent(p.threshold)
+        ));
+    }
+    out
+}
+
+fn follow_ups(report: &IncidentReport) -> Vec<String> {
+    let (Some(d), Some(inv)) = (&report.scan.detection, &report.investigation) else {
+        return vec!["None: no incident.".into()];
+    };
+    let root = &inv.root_service;
+    let mut out = vec![match &inv.root_cause {
+        RootCause::Deployment { version, change, .. } => format!(
+            "Find the regression in {} {} of {root} before it ships again.",
+            change.noun(),
+            version.as_deref().unwrap_or("(unnamed)")
+        ),
+        RootCause::Dependency { name } => format!("Make {root} survive {name} failing (breaker, fallback) and review {name}'s health."),
+        RootCause::MemoryExhaustion => format!("Find the leak in {root} (heap profile across a release)."),
+        RootCause::Saturation => format!("Size {root} for the load it saw, or shed it."),
+        RootCause::Evidence { class } => format!("Remove the {} on {root}.", class_words(*class)),
+        RootCause::Unknown => format!("Have a human read the dominant evidence on {root}."),
+    }];
+    match report.status {
+        ReportStatus::AwaitingRecovery => out.push(format!(
+            "Confirm the recovery: analyse again with data after {}.",
+            md_hms(data_end(report))
+        )),
+        ReportStatus::AwaitingApproval => out.push("Approve or reject the proposed action.".into()),
+        ReportStatus::Escalated => out.push(format!("Page the owner of {root}: the incident is not over.")),
+        _ => {}
+    }
+    if let (Mode::Advisory, Some(p)) = (report.mode, &report.plan) {
+        if report.status != ReportStatus::Resolved {
+            out.push(format!("Decide on the recommended {}.", p.summary()));
+        }
+    }
+    if !inv.impacted.is_empty() {
+        out.push(format!("Check {} for work retried or lost while {root} failed.", inv.impacted.join(", ")));
+    }
+    out.push(format!(
+        "Alert earlier: {} {} left its baseline at {} and was flagged at {}.",
+        d.service,
+        d.primary.key.metric_type,
+        hm(d.onset),
+        hm(d.detected_at)
+    ));
+    if report.status == ReportStatus::Resolved {
+        out.push("Record this incident (cause, action, MTTR) in the incident history, so the next one is compared with it.".into());
+    }
+    out
+}
+
+/// The whole post-mortem. `topology` is the dependency graph the run used.
+pub fn markdown(report: &IncidentReport, topology: &Topology) -> String {
+    let mut out = format!("# Post-mortem: {}\n\n", title(report));
+    let incident = report
+        .scan
+        .detection
+        .as_ref()
+        .map(|d| format!("\n- **Incident:** `{}`", d.incident_id()))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "- **Mode:** {}\n- **Status:** {}{incident}\n- **Analysed up to:** {} UTC\n",
+        mode_label(report.mode),
+        status_label(report.status),
+        md_hms(report.scan.now)
+    );
+    let _ = writeln!(out, "## Summary\n\n{}\n", headline(report));
+    impact(&mut out, report, topology);
+    timeline(&mut out, report);
+    root_cause(&mut out, report);
+    action(&mut out, report);
+    mttr_section(&mut out, report);
+    let _ = writeln!(out, "## What was not known\n");
+    for line in not_known(report, topology) {
+        let _ = writeln!(out, "- {line}");
+    }
+    let _ = writeln!(out, "\n## Follow-ups\n");
+    for line in follow_ups(report) {
+        let _ = writeln!(out, "- [ ] {line}");
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "postmortem_tests.rs"]
+mod tests;
