@@ -6,7 +6,9 @@
 //! agents recommended and only what the data shows is reported as done.
 
 use crate::agents::narrate::{self, cause_words, class_words, mode_label, mttr, status_label};
-use crate::agents::{percent, with_unit, Detection, IncidentReport, Investigation, Mode, ReportStatus, RootCause, Verdict};
+use crate::agents::{
+    percent, with_unit, Detection, IncidentReport, Investigation, Mode, ReportStatus, RootCause, Verdict,
+};
 use crate::time::{hm, md_hms, ymd_hm};
 use crate::topology::Topology;
 use chrono::{DateTime, Utc};
@@ -45,11 +47,15 @@ pub fn title(report: &IncidentReport) -> String {
     match (&report.scan.detection, &report.investigation) {
         (Some(d), Some(inv)) => format!(
             "{} on {}, {}",
-            d.anomaly_type.describe(),
+            inv.anomaly_type.describe(),
             inv.root_service,
             ymd_hm(d.onset)
         ),
-        _ => format!("No incident, {} to {}", ymd_hm(report.scan.analysis.start), hm(report.scan.analysis.end)),
+        _ => format!(
+            "No incident, {} to {}",
+            ymd_hm(report.scan.analysis.start),
+            hm(report.scan.analysis.end)
+        ),
     }
 }
 
@@ -75,7 +81,7 @@ pub fn headline(report: &IncidentReport) -> String {
     };
     let story = format!(
         "{mode}: {} on {} from {}, caused by {}",
-        d.anomaly_type.describe().to_lowercase(),
+        inv.anomaly_type.describe().to_lowercase(),
         where_(d, inv),
         hm(d.onset),
         cause_words(&inv.root_cause)
@@ -83,7 +89,14 @@ pub fn headline(report: &IncidentReport) -> String {
     let plan = report.plan.as_ref().map(|p| p.summary()).unwrap_or_default();
     let verdict = report.verification.as_ref().map(|v| &v.verdict);
     match (report.status, verdict) {
-        (ReportStatus::Resolved, Some(Verdict::Resolved { recovered_at, mttr_seconds, .. })) => match report.mode {
+        (
+            ReportStatus::Resolved,
+            Some(Verdict::Resolved {
+                recovered_at,
+                mttr_seconds,
+                ..
+            }),
+        ) => match report.mode {
             Mode::Simulation => format!(
                 "{story}; the simulated {plan} resolved it at {} (MTTR {}).",
                 hm(recovered_at),
@@ -93,7 +106,13 @@ pub fn headline(report: &IncidentReport) -> String {
                 "{story}; resolved in the data at {} ({}; MTTR {}).",
                 hm(recovered_at),
                 match report.verification.as_ref().and_then(|v| v.action_seen.as_ref()) {
-                    Some(s) => format!("after {} at {}", s.action.map(|a| a.to_string()).unwrap_or_else(|| "the fixing change".into()), hm(s.at)),
+                    Some(s) => format!(
+                        "after {} at {}",
+                        s.action
+                            .map(|a| a.to_string())
+                            .unwrap_or_else(|| "the fixing change".into()),
+                        hm(s.at)
+                    ),
                     None => "no operator action in the logs".into(),
                 },
                 mttr(*mttr_seconds)
@@ -137,11 +156,20 @@ fn impact(out: &mut String, report: &IncidentReport, topology: &Topology) {
                 None => c.clone(),
             })
             .collect();
-        let _ = writeln!(out, "- **Impacted callers (from the topology):** {}", callers.join(", "));
+        let _ = writeln!(
+            out,
+            "- **Impacted callers (from the topology):** {}",
+            callers.join(", ")
+        );
     }
     let end = match report.verification.as_ref().map(|v| &v.verdict) {
         Some(Verdict::Resolved { recovered_at, .. }) => {
-            format!("{} (onset {} → recovered {})", minutes(d.onset, *recovered_at), hm(d.onset), hm(recovered_at))
+            format!(
+                "{} (onset {} → recovered {})",
+                minutes(d.onset, *recovered_at),
+                hm(d.onset),
+                hm(recovered_at)
+            )
         }
         _ => format!(
             "at least {} (onset {} → still unhealthy at {}, the end of the data read)",
@@ -191,22 +219,34 @@ fn timeline(out: &mut String, report: &IncidentReport) {
             format!("onset: {} {} leaves its baseline", d.service, d.primary.key.metric_type),
         ));
         for c in inv.deploy.iter().chain(inv.fix.iter()) {
-            rows.push((c.at, format!("{} on {}", c.kind.noun(), c.service), format!("\"{}\" ({})", c.message, c.verdict)));
+            rows.push((
+                c.at,
+                format!("{} on {}", c.kind.noun(), c.service),
+                format!("\"{}\" ({})", c.message, c.verdict),
+            ));
         }
         rows.push((
             d.detected_at,
             "data".into(),
-            format!("first reading past the detector's threshold ({})", with_unit(d.primary.metric(), d.primary.value_at_detection)),
+            format!(
+                "first reading past the detector's threshold ({})",
+                with_unit(d.primary.metric(), d.primary.value_at_detection)
+            ),
         ));
     }
+    let mut decisions = Vec::new();
     for doc in &report.decisions {
-        rows.push((doc.timestamp, doc.agent.as_str().into(), doc.decision.clone()));
+        decisions.push((doc.timestamp, agent_name(doc.agent), doc.decision.clone()));
     }
     if let Some(r) = &report.remediation {
         rows.push((
             r.finished_at,
-            "surgeon (simulated)".into(),
-            format!("{} finished; {} simulated recovery readings", r.plan.summary(), r.recovery_points),
+            "Surgeon (simulated)".into(),
+            format!(
+                "{} finished; {} simulated recovery readings",
+                r.plan.summary(),
+                r.recovery_points
+            ),
         ));
     }
     if let Some(v) = &report.verification {
@@ -217,7 +257,10 @@ fn timeline(out: &mut String, report: &IncidentReport) {
             Verdict::Resolved { recovered_at, .. } => rows.push((
                 *recovered_at,
                 "data".into(),
-                format!("healthy again on all {} metrics checked, and it stayed so", v.checked_series),
+                format!(
+                    "healthy again on all {} metrics checked, and it stayed so",
+                    v.checked_series
+                ),
             )),
             Verdict::AwaitingRecovery { .. } => {
                 rows.push((data_end(report), "data".into(), "the data ends; not recovered".into()))
@@ -225,13 +268,32 @@ fn timeline(out: &mut String, report: &IncidentReport) {
             Verdict::Escalate { .. } => {}
         }
     }
-    // Stable: at one instant, the data comes before the agent that read it.
+    // Stable: at one instant, the data comes before the agent that read it; the
+    // agents keep the pipeline's order (Guardian's verdict may be dated before
+    // Archaeologist's record: it is the time recovery was read, not written).
     crate::order::sort_by(&mut rows, |a, b| a.0.cmp(&b.0));
+    let mut merged = Vec::with_capacity(rows.len() + decisions.len());
+    let mut rows = rows.into_iter().peekable();
+    let mut floor = None;
+    for d in decisions {
+        let key = floor.map_or(d.0, |f: DateTime<Utc>| f.max(d.0));
+        while let Some(r) = rows.next_if(|r| r.0 <= key) {
+            merged.push(r);
+        }
+        floor = Some(key);
+        merged.push(d);
+    }
+    merged.extend(rows);
     let _ = writeln!(out, "## Timeline (UTC)\n");
-    for (at, who, what) in rows {
+    for (at, who, what) in merged {
         let _ = writeln!(out, "- **{}** · {who}: {}", md_hms(at), one_line(&what));
     }
     out.push('\n');
+}
+
+fn agent_name(agent: crate::model::Agent) -> String {
+    let name = agent.as_str();
+    name[..1].to_ascii_uppercase() + &name[1..]
 }
 
 fn one_line(text: &str) -> String {
@@ -244,12 +306,21 @@ fn root_cause(out: &mut String, report: &IncidentReport) {
         let _ = writeln!(out, "None: there was no incident to explain.\n");
         return;
     };
-    let _ = writeln!(out, "{}\n\nEvidence chain (Archaeologist, confidence {}%):\n", inv.statement, percent(inv.confidence));
+    let _ = writeln!(
+        out,
+        "{}\n\nEvidence chain (Archaeologist, confidence {}%):\n",
+        inv.statement,
+        percent(inv.confidence)
+    );
     for (i, line) in inv.evidence.iter().enumerate() {
         let _ = writeln!(out, "{}. {}", i + 1, one_line(line));
     }
     if !inv.evidence_logs.is_empty() {
-        let _ = writeln!(out, "\nLog lines behind it (first {}):\n\n```text", inv.evidence_logs.len().min(5));
+        let _ = writeln!(
+            out,
+            "\nLog lines behind it (first {}):\n\n```text",
+            inv.evidence_logs.len().min(5)
+        );
         for l in inv.evidence_logs.iter().take(5) {
             let _ = writeln!(
                 out,
@@ -282,7 +353,11 @@ fn action(out: &mut String, report: &IncidentReport) {
             );
         }
         (Mode::Simulation, ReportStatus::AwaitingApproval, _) => {
-            let _ = writeln!(out, "## Action proposed (simulation, awaiting approval)\n\n{}\n", narrate::awaiting(plan));
+            let _ = writeln!(
+                out,
+                "## Action proposed (simulation, awaiting approval)\n\n{}\n",
+                narrate::awaiting(plan)
+            );
         }
         (Mode::Simulation, _, None) => {
             let _ = writeln!(out, "## Action (not taken)\n\n{}\n", narrate::rejected_plan(plan));
@@ -331,7 +406,11 @@ fn mttr_section(out: &mut String, report: &IncidentReport) {
                 Mode::Simulation => "in the simulation",
                 Mode::Advisory => "as measured in the data",
             };
-            let _ = writeln!(out, "- **This incident:** {} from onset to sustained recovery, {measured}", mttr(*mttr_seconds));
+            let _ = writeln!(
+                out,
+                "- **This incident:** {} from onset to sustained recovery, {measured}",
+                mttr(*mttr_seconds)
+            );
             let _ = writeln!(
                 out,
                 "- **History:** {}",
@@ -348,7 +427,10 @@ fn mttr_section(out: &mut String, report: &IncidentReport) {
                         mttr(*h),
                         mttr(mttr_seconds - h)
                     ),
-                    None => format!("no past {} incident with an MTTR in the history: nothing to compare", inv.anomaly_type),
+                    None => format!(
+                        "no past {} incident with an MTTR in the history: nothing to compare",
+                        inv.anomaly_type
+                    ),
                 }
             );
         }
@@ -384,13 +466,19 @@ fn not_known(report: &IncidentReport, topology: &Topology) -> Vec<String> {
         out.push("Whether the recommendation was followed: QuantumState only reads the data; an action is known only if the logs show it.".into());
     }
     if report.status == ReportStatus::AwaitingRecovery {
-        out.push(format!("How and when it ends: the data stops at {} before a sustained recovery.", md_hms(data_end(report))));
+        out.push(format!(
+            "How and when it ends: the data stops at {} before a sustained recovery.",
+            md_hms(data_end(report))
+        ));
     }
     if let Some(Verdict::Escalate { reasons }) = report.verification.as_ref().map(|v| &v.verdict) {
         out.push(format!("Why the action did not help: {}.", reasons.join("; ")));
     }
     match &inv.root_cause {
-        RootCause::Unknown => out.push(format!("The cause: no evidence class dominates on {}.", inv.root_service)),
+        RootCause::Unknown => out.push(format!(
+            "The cause: no evidence class dominates on {}.",
+            inv.root_service
+        )),
         RootCause::Dependency { name } => out.push(format!("Why {name} failed: its own telemetry is not in the data.")),
         _ => {}
     }
@@ -407,7 +495,10 @@ fn not_known(report: &IncidentReport, topology: &Topology) -> Vec<String> {
         ));
     }
     if inv.similar.is_empty() {
-        out.push(format!("Precedent: no similar past incident in the history for {} on {}.", inv.anomaly_type, d.service));
+        out.push(format!(
+            "Precedent: no similar past incident in the history for {} on {}.",
+            inv.anomaly_type, d.service
+        ));
     }
     if let Some(p) = report.plan.as_ref().filter(|p| p.confidence < p.threshold) {
         out.push(format!(
@@ -430,7 +521,9 @@ fn follow_ups(report: &IncidentReport) -> Vec<String> {
             change.noun(),
             version.as_deref().unwrap_or("(unnamed)")
         ),
-        RootCause::Dependency { name } => format!("Make {root} survive {name} failing (breaker, fallback) and review {name}'s health."),
+        RootCause::Dependency { name } => {
+            format!("Make {root} survive {name} failing (breaker, fallback) and review {name}'s health.")
+        }
         RootCause::MemoryExhaustion => format!("Find the leak in {root} (heap profile across a release)."),
         RootCause::Saturation => format!("Size {root} for the load it saw, or shed it."),
         RootCause::Evidence { class } => format!("Remove the {} on {root}.", class_words(*class)),
@@ -451,17 +544,25 @@ fn follow_ups(report: &IncidentReport) -> Vec<String> {
         }
     }
     if !inv.impacted.is_empty() {
-        out.push(format!("Check {} for work retried or lost while {root} failed.", inv.impacted.join(", ")));
+        out.push(format!(
+            "Check {} for work retried or lost while {root} failed.",
+            inv.impacted.join(", ")
+        ));
     }
-    out.push(format!(
-        "Alert earlier: {} {} left its baseline at {} and was flagged at {}.",
-        d.service,
-        d.primary.key.metric_type,
-        hm(d.onset),
-        hm(d.detected_at)
-    ));
+    let lag = (d.detected_at - d.onset).num_minutes();
+    if lag >= 2 {
+        out.push(format!(
+            "Alert earlier: {} {} left its baseline at {}, {lag} min before the detector's threshold was crossed.",
+            d.service,
+            d.primary.key.metric_type,
+            hm(d.onset)
+        ));
+    }
     if report.status == ReportStatus::Resolved {
-        out.push("Record this incident (cause, action, MTTR) in the incident history, so the next one is compared with it.".into());
+        out.push(
+            "Record this incident (cause, action, MTTR) in the incident history, so the next one is compared with it."
+                .into(),
+        );
     }
     out
 }

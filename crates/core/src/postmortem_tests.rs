@@ -47,7 +47,9 @@ fn simulated(scenario: Scenario, seed: u64) -> IncidentReport {
     futures::executor::block_on(async {
         let store = MemoryStore::new();
         let config = SimConfig::new(scenario, seed, anchor());
-        let data = crate::store::load_scenario(&store, &config, &mut |_, _| {}).await.unwrap();
+        let data = crate::store::load_scenario(&store, &config, &mut |_, _| {})
+            .await
+            .unwrap();
         Pipeline::new(&store, AgentConfig::default())
             .run(data.truth.timeline.end)
             .await
@@ -65,14 +67,20 @@ fn section<'a>(md: &'a str, heading: &str) -> &'a str {
 fn assert_sections(md: &str) {
     let mut at = 0;
     for s in SECTIONS {
-        let found = md[at..].find(s).unwrap_or_else(|| panic!("{s:?} missing or out of order:\n{md}"));
+        let found = md[at..]
+            .find(s)
+            .unwrap_or_else(|| panic!("{s:?} missing or out of order:\n{md}"));
         at += found + s.len();
     }
 }
 
 #[test]
 fn open_advisory_incidents_recommend_claim_no_mttr_and_say_what_is_unknown() {
-    let stories = [Story::DeployDefect, Story::DependencyOutage, Story::Class(Class::PoolExhaustion)];
+    let stories = [
+        Story::DeployDefect,
+        Story::DependencyOutage,
+        Story::Class(Class::PoolExhaustion),
+    ];
     for (variant, story) in stories.into_iter().enumerate() {
         let (case, report) = advisory(story, variant, Ending::MidIncident);
         assert_eq!(report.status, ReportStatus::AwaitingRecovery, "{}", case.name);
@@ -81,18 +89,32 @@ fn open_advisory_incidents_recommend_claim_no_mttr_and_say_what_is_unknown() {
         let root = case.root.as_str();
         assert!(title(&report).contains(root), "{}", title(&report));
         let summary = section(&md, "## Summary");
-        assert!(summary.contains("Advisory analysis of your data") && summary.contains("still open"), "{summary}");
-        assert!(section(&md, "## Action recommended (advisory: nothing was executed by QuantumState)").contains(root));
+        assert!(
+            summary.contains("Advisory analysis of your data") && summary.contains("still open"),
+            "{summary}"
+        );
+        assert!(section(
+            &md,
+            "## Action recommended (advisory: nothing was executed by QuantumState)"
+        )
+        .contains(root));
         let mttr = section(&md, "## MTTR against history");
         assert!(mttr.contains("no MTTR"), "{mttr}");
         assert!(!mttr.contains("from onset to sustained recovery"), "{mttr}");
         assert!(section(&md, "## Impact").contains("at least"), "{md}");
         for impacted in &case.impacted {
-            assert!(section(&md, "## Impact").contains(impacted.as_str()), "{}: {md}", impacted.as_str());
+            assert!(
+                section(&md, "## Impact").contains(impacted.as_str()),
+                "{}: {md}",
+                impacted.as_str()
+            );
         }
         assert!(section(&md, "## What was not known").contains("data stops at"), "{md}");
         assert!(section(&md, "## Follow-ups").contains("analyse again"), "{md}");
-        assert!(section(&md, "## Timeline (UTC)").contains("the data ends; not recovered"), "{md}");
+        assert!(
+            section(&md, "## Timeline (UTC)").contains("the data ends; not recovered"),
+            "{md}"
+        );
         for claim in ["RESOLVED", "Simulation: executed", "resolved it"] {
             assert!(!md.contains(claim), "{claim:?} in {}:\n{md}", case.name);
         }
@@ -101,21 +123,48 @@ fn open_advisory_incidents_recommend_claim_no_mttr_and_say_what_is_unknown() {
 
 #[test]
 fn resolved_advisory_incidents_report_the_operator_action_and_the_measured_mttr() {
-    for (variant, story) in [Story::DeployDefect, Story::Class(Class::TrafficSurge)].into_iter().enumerate() {
+    for (variant, story) in [Story::DeployDefect, Story::Class(Class::TrafficSurge)]
+        .into_iter()
+        .enumerate()
+    {
         let (case, report) = advisory(story, variant + 1, Ending::OperatorRollback);
         if report.status != ReportStatus::Resolved {
-            panic!("{}: {:?}\n{}", case.name, report.status, markdown(&report, &Topology::platform()));
+            panic!(
+                "{}: {:?}\n{}",
+                case.name,
+                report.status,
+                markdown(&report, &Topology::platform())
+            );
         }
         let md = markdown(&report, &Topology::platform());
         assert_sections(&md);
-        let Some(Verdict::Resolved { mttr_seconds, recovered_at, .. }) = report.verification.as_ref().map(|v| &v.verdict) else {
+        let Some(Verdict::Resolved {
+            mttr_seconds,
+            recovered_at,
+            ..
+        }) = report.verification.as_ref().map(|v| &v.verdict)
+        else {
             unreachable!()
         };
-        assert!(headline(&report).contains("resolved in the data"), "{}", headline(&report));
+        assert!(
+            headline(&report).contains("resolved in the data"),
+            "{}",
+            headline(&report)
+        );
         let mttr_text = section(&md, "## MTTR against history");
-        assert!(mttr_text.contains(&mttr(*mttr_seconds)) && mttr_text.contains("as measured in the data"), "{mttr_text}");
-        assert!(section(&md, "## Impact").contains(&format!("recovered {}", hm(recovered_at))), "{md}");
-        let seen = report.verification.as_ref().and_then(|v| v.action_seen.as_ref()).expect("the rollback is in the logs");
+        assert!(
+            mttr_text.contains(&mttr(*mttr_seconds)) && mttr_text.contains("as measured in the data"),
+            "{mttr_text}"
+        );
+        assert!(
+            section(&md, "## Impact").contains(&format!("recovered {}", hm(recovered_at))),
+            "{md}"
+        );
+        let seen = report
+            .verification
+            .as_ref()
+            .and_then(|v| v.action_seen.as_ref())
+            .expect("the rollback is in the logs");
         assert!(section(&md, "## Timeline (UTC)").contains(&seen.message), "{md}");
         assert!(md.contains("What the data shows was done:** "), "{md}");
         assert!(!md.contains("Simulation: executed"), "{md}");
@@ -131,11 +180,18 @@ fn a_simulated_resolution_names_the_simulation_and_compares_with_history() {
         assert_sections(&md);
         assert!(headline(&report).starts_with("Simulation: "), "{}", headline(&report));
         assert!(md.contains("## Action taken (in the simulation)"), "{md}");
-        let Some(Verdict::Resolved { historical_mttr_seconds: Some(h), .. }) = report.verification.as_ref().map(|v| &v.verdict) else {
+        let Some(Verdict::Resolved {
+            historical_mttr_seconds: Some(h),
+            ..
+        }) = report.verification.as_ref().map(|v| &v.verdict)
+        else {
             panic!("the seeded history has this type: {md}")
         };
         assert!(section(&md, "## MTTR against history").contains(&mttr(*h)), "{md}");
-        assert!(section(&md, "## What was not known").contains("simulated world"), "{md}");
+        assert!(
+            section(&md, "## What was not known").contains("simulated world"),
+            "{md}"
+        );
         assert!(section(&md, "## Follow-ups").contains("Record this incident"), "{md}");
     }
 }
@@ -147,7 +203,10 @@ fn a_quiet_run_says_no_incident_in_every_section() {
     let md = markdown(&report, &Topology::platform());
     assert_sections(&md);
     assert!(title(&report).starts_with("No incident"));
-    assert!(headline(&report).contains(&format!("{} series", report.scan.series.len())), "{md}");
+    assert!(
+        headline(&report).contains(&format!("{} series", report.scan.series.len())),
+        "{md}"
+    );
     assert!(section(&md, "## Impact").contains("None"));
     assert!(section(&md, "## Root cause").contains("None"));
     assert!(section(&md, "## MTTR against history").contains("no incident"));
@@ -162,6 +221,12 @@ fn an_unknown_root_service_is_not_given_callers() {
     inv.root_service = "ledger-api".into();
     inv.impacted.clear();
     let md = markdown(&report, &Topology::platform());
-    assert!(section(&md, "## Impact").contains("unknown: ledger-api is not in the dependency graph"), "{md}");
-    assert!(section(&md, "## What was not known").contains("Who calls ledger-api"), "{md}");
+    assert!(
+        section(&md, "## Impact").contains("unknown: ledger-api is not in the dependency graph"),
+        "{md}"
+    );
+    assert!(
+        section(&md, "## What was not known").contains("Who calls ledger-api"),
+        "{md}"
+    );
 }

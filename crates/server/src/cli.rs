@@ -1,4 +1,5 @@
-//! The headless commands: `run`, `analyze`, `detect`, `eval`.
+//! The headless commands: `run`, `analyze`, `detect`, `eval`. `run` and
+//! `analyze` print text (default), JSON or the Markdown post-mortem.
 
 use crate::transport::{Credentials, HttpTransport};
 use anyhow::{bail, Context};
@@ -8,7 +9,7 @@ use quantumstate_core::agents::{narrate, AgentConfig, Event, IncidentReport, Lis
 use quantumstate_core::elastic::{ElasticStore, IndexNames};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
 use quantumstate_core::topology::Topology;
-use quantumstate_core::{eval, eval_classes, ingest, IncidentDoc, LogDoc, MemoryStore, MetricDoc, Service, Store};
+use quantumstate_core::{eval, eval_classes, ingest, postmortem, MemoryStore, MetricDoc, Service, Store};
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -72,13 +73,27 @@ impl Listener for Progress {
     }
 }
 
-fn print(report: &IncidentReport, json: bool) -> anyhow::Result<()> {
+/// How `run` and `analyze` print their report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Every decision with its evidence.
+    #[default]
+    Text,
+    /// The whole typed report.
+    Json,
+    /// The post-mortem, to paste into a ticket.
+    Markdown,
+}
+
+fn print(report: &IncidentReport, format: Format, topology: &Topology) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut stdout, report)?;
-        writeln!(stdout)?;
-    } else {
-        write!(stdout, "{}", render(report))?;
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut stdout, report)?;
+            writeln!(stdout)?;
+        }
+        Format::Text => write!(stdout, "{}", render(report))?,
+        Format::Markdown => write!(stdout, "{}", postmortem::markdown(report, topology))?,
     }
     Ok(())
 }
@@ -125,7 +140,7 @@ pub async fn run_elastic(
     store: &ElasticStore<HttpTransport>,
     config: SimConfig,
     agents: AgentConfig,
-    json: bool,
+    format: Format,
 ) -> anyhow::Result<()> {
     store.setup(config.anchor).await.context("set-up failed")?;
     let data = sim::generate(&config);
@@ -168,9 +183,8 @@ pub async fn run_elastic(
         "mode: {}",
         narrate::mode_label(quantumstate_core::agents::Mode::Simulation)
     );
-    let report = Pipeline::new(store, agents)
-        .run_with(data.truth.timeline.end, &mut Progress::new())
-        .await?;
+    let pipeline = Pipeline::new(store, agents);
+    let report = pipeline.run_with(data.truth.timeline.end, &mut Progress::new()).await?;
     if store.skipped_documents() > 0 {
         eprintln!(
             "warning: skipped {} malformed documents in the incident history or audit trail; \
@@ -178,11 +192,11 @@ pub async fn run_elastic(
             store.skipped_documents()
         );
     }
-    print(&report, json)
+    print(&report, format, &pipeline.topology)
 }
 
 /// `run`: generate a scenario into the memory store and run the agents.
-pub async fn run(config: SimConfig, agents: AgentConfig, json: bool) -> anyhow::Result<()> {
+pub async fn run(config: SimConfig, agents: AgentConfig, format: Format) -> anyhow::Result<()> {
     let store = MemoryStore::new();
     let data = quantumstate_core::store::load_scenario(&store, &config, &mut |_, _| {}).await?;
     eprintln!(
@@ -198,31 +212,36 @@ pub async fn run(config: SimConfig, agents: AgentConfig, json: bool) -> anyhow::
         "mode: {}",
         narrate::mode_label(quantumstate_core::agents::Mode::Simulation)
     );
-    let report = Pipeline::new(&store, agents)
-        .run_with(data.truth.timeline.end, &mut Progress::new())
-        .await?;
-    print(&report, json)
+    let pipeline = Pipeline::new(&store, agents);
+    let report = pipeline.run_with(data.truth.timeline.end, &mut Progress::new()).await?;
+    print(&report, format, &pipeline.topology)
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn load<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<Vec<T>> {
-    let (good, bad) = ingest::ndjson::<T>(&read(path)?);
-    for e in bad.iter().take(20) {
+/// Read one file with the shared reader; bad lines go to stderr (the first 20).
+fn load<T>(
+    path: &Path,
+    what: &str,
+    reader: fn(&str) -> Result<ingest::Read<T>, ingest::NotInModel>,
+) -> anyhow::Result<Vec<T>> {
+    let read = reader(&read(path)?).with_context(|| format!("{}", path.display()))?;
+    for e in read.bad.iter().take(20) {
         eprintln!("{}: skipped {e}", path.display());
     }
-    if bad.len() > 20 {
-        eprintln!("{}: ... and {} more bad lines", path.display(), bad.len() - 20);
+    if read.bad.len() > 20 {
+        eprintln!("{}: ... and {} more bad lines", path.display(), read.bad.len() - 20);
     }
     eprintln!(
-        "{}: {} {what} read, {} bad lines skipped",
+        "{}: {} {what} read ({}), {} bad lines skipped",
         path.display(),
-        good.len(),
-        bad.len()
+        read.docs.len(),
+        read.form,
+        read.bad.len()
     );
-    Ok(good)
+    Ok(read.docs)
 }
 
 /// What `analyze` reads.
@@ -234,8 +253,8 @@ pub struct AnalyzeInputs<'a> {
     pub topology: Option<&'a Path>,
 }
 
-/// `analyze`: the pipeline in advisory mode over NDJSON documents someone else produced.
-pub async fn analyze(inputs: &AnalyzeInputs<'_>, agents: AgentConfig, json: bool) -> anyhow::Result<()> {
+/// `analyze`: the pipeline in advisory mode over files someone else produced (see [`ingest::metrics`]).
+pub async fn analyze(inputs: &AnalyzeInputs<'_>, agents: AgentConfig, format: Format) -> anyhow::Result<()> {
     let AnalyzeInputs {
         metrics,
         logs,
@@ -252,14 +271,16 @@ pub async fn analyze(inputs: &AnalyzeInputs<'_>, agents: AgentConfig, json: bool
         None => Topology::platform(),
     };
     let store = MemoryStore::new();
-    let metric_docs: Vec<MetricDoc> = load(metrics, "metrics")?;
+    let metric_docs: Vec<MetricDoc> = load(metrics, "metrics", ingest::metrics)?;
     if metric_docs.is_empty() {
         bail!("{}: no readable metric documents", metrics.display());
     }
     store.write_metrics(&metric_docs).await?;
-    store.write_logs(&load::<LogDoc>(logs, "logs")?).await?;
+    store.write_logs(&load(logs, "logs", ingest::logs)?).await?;
     if let Some(path) = incidents {
-        store.write_incidents(&load::<IncidentDoc>(path, "incidents")?).await?;
+        store
+            .write_incidents(&load(path, "incidents", ingest::incidents)?)
+            .await?;
     }
     let pipeline = Pipeline {
         topology,
@@ -268,7 +289,7 @@ pub async fn analyze(inputs: &AnalyzeInputs<'_>, agents: AgentConfig, json: bool
     let now = pipeline.latest_data_time().await?.context("no metric timestamps")?;
     eprintln!("mode: {}", narrate::mode_label(pipeline.mode));
     let report = pipeline.run_with(now, &mut Progress::new()).await?;
-    print(&report, json)
+    print(&report, format, &pipeline.topology)
 }
 
 /// Baseline window and warm-up of the streaming detector, in points.

@@ -91,11 +91,15 @@ enum Command {
         /// Index name prefix (for several demos on one cluster).
         #[arg(long, default_value = "", env = "QS_INDEX_PREFIX")]
         index_prefix: String,
-        /// Print the whole report as JSON.
-        #[arg(long)]
+        /// Output: text (every decision), json (the report) or markdown (the post-mortem).
+        #[arg(long, value_enum, default_value_t = cli::Format::Text)]
+        format: cli::Format,
+        /// Same as --format json.
+        #[arg(long, conflicts_with = "format")]
         json: bool,
     },
-    /// Run the agents on NDJSON documents in the seed's data model.
+    /// Run the agents (advisory mode) on your files: metrics as NDJSON in the seed's
+    /// data model or CSV (timestamp,service,metric_type,value), logs as NDJSON.
     Analyze {
         #[arg(long)]
         metrics: PathBuf,
@@ -109,7 +113,11 @@ enum Command {
         topology: Option<PathBuf>,
         #[command(flatten)]
         agents: AgentArgs,
-        #[arg(long)]
+        /// Output: text (every decision), json (the report) or markdown (the post-mortem).
+        #[arg(long, value_enum, default_value_t = cli::Format::Text)]
+        format: cli::Format,
+        /// Same as --format json.
+        #[arg(long, conflicts_with = "format")]
         json: bool,
     },
     /// Score one `timestamp,value` series in streaming order (CSV to stdout).
@@ -227,8 +235,10 @@ async fn main() -> anyhow::Result<()> {
             agents,
             es_url,
             index_prefix,
+            format,
             json,
         } => {
+            let format = if json { cli::Format::Json } else { format };
             let anchor = anchor
                 .as_deref()
                 .map(cli::timestamp)
@@ -240,9 +250,9 @@ async fn main() -> anyhow::Result<()> {
             match es_url {
                 Some(url) => {
                     let store = cli::elastic_store(&url, &index_prefix)?;
-                    cli::run_elastic(&store, config, agents.config(), json).await
+                    cli::run_elastic(&store, config, agents.config(), format).await
                 }
-                None => cli::run(config, agents.config(), json).await,
+                None => cli::run(config, agents.config(), format).await,
             }
         }
         Command::Setup { es, anchor, repair } => {
@@ -260,15 +270,17 @@ async fn main() -> anyhow::Result<()> {
             incidents,
             topology,
             agents,
+            format,
             json,
         } => {
+            let format = if json { cli::Format::Json } else { format };
             let inputs = cli::AnalyzeInputs {
                 metrics: &metrics,
                 logs: &logs,
                 incidents: incidents.as_deref(),
                 topology: topology.as_deref(),
             };
-            cli::analyze(&inputs, agents.config(), json).await
+            cli::analyze(&inputs, agents.config(), format).await
         }
         Command::Detect { csv } => cli::detect(&csv, &mut std::io::stdout().lock()),
         Command::Eval { variants, anchor, json } => {

@@ -3,19 +3,9 @@
 use chrono::{TimeZone, Utc};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
 use std::path::Path;
-use std::process::Command;
 
-fn quantumstate(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_quantumstate"))
-        .args(args)
-        .output()
-        .expect("run quantumstate");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+mod common;
+use common::quantumstate;
 
 fn write_ndjson<T: serde::Serialize>(path: &Path, docs: &[T], corrupt_line: Option<usize>) {
     let mut text = String::new();

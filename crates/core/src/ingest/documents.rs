@@ -195,7 +195,10 @@ fn csv_metrics(text: &str) -> Result<Read<MetricDoc>, NotInModel> {
     }
     if docs.is_empty() {
         if let Some(e) = bad.first() {
-            return Err(not_metrics(format!("none of its {} rows is readable (first: {e})", bad.len())));
+            return Err(not_metrics(format!(
+                "none of its {} rows is readable (first: {e})",
+                bad.len()
+            )));
         }
     }
     Ok(Read { docs, bad, form: "CSV" })
@@ -218,7 +221,10 @@ mod tests {
         assert_eq!(read.form, "CSV");
         assert_eq!(read.docs.len(), 2);
         let (a, b) = (&read.docs[0], &read.docs[1]);
-        assert_eq!((a.value, a.unit.as_str(), a.region.as_str()), (3.0, "errors_per_min", UNKNOWN_REGION));
+        assert_eq!(
+            (a.value, a.unit.as_str(), a.region.as_str()),
+            (3.0, "errors_per_min", UNKNOWN_REGION)
+        );
         assert_eq!((b.unit.as_str(), b.region.as_str()), ("percent", "us-east-1"));
         assert_eq!(read.bad.iter().map(|e| e.line).collect::<Vec<_>>(), vec![5, 6, 7, 8]);
         assert!(read.bad[0].reason.contains("queue_depth") && read.bad[0].reason.contains("request_latency_ms"));
@@ -244,7 +250,10 @@ mod tests {
     fn files_outside_the_model_are_refused_naming_what_was_expected() {
         let log = "{\"@timestamp\":\"2026-07-01T08:00:00Z\",\"service\":\"a\",\"region\":\"r\",\"level\":\"ERROR\",\"message\":\"boom\"}\n";
         let e = metrics(log).unwrap_err();
-        assert!(e.to_string().contains("metric_type") && e.to_string().contains("line 1"), "{e}");
+        assert!(
+            e.to_string().contains("metric_type") && e.to_string().contains("line 1"),
+            "{e}"
+        );
         let e = metrics("date;host;cpu\n2026-07-01;a;3\n").unwrap_err();
         assert!(e.to_string().contains("timestamp,service,metric_type,value"), "{e}");
         assert!(e.to_string().contains("date;host;cpu"), "{e}");
