@@ -536,3 +536,18 @@ fn run_markdown_resolved_open_and_quiet() {
     assert_has(&md, "## Root cause", &["None"]);
     assert_has(&md, "## Follow-ups", &["None"]);
 }
+
+#[test]
+fn analyze_refuses_a_file_outside_the_model_naming_what_was_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_case(dir.path(), Ending::Open, false);
+    // The logs given as metrics.
+    let swapped = Files {
+        metrics: files.logs.clone(),
+        ..files
+    };
+    let (ok, stdout, stderr) = analyze(&swapped, &["--format", "markdown"]);
+    assert!(!ok && stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("logs.ndjson") && stderr.contains("not metrics"), "{stderr}");
+    assert!(stderr.contains("timestamp,service,metric_type,value") && stderr.contains("\"metric_type\""), "{stderr}");
+}
