@@ -17,7 +17,8 @@
 //! - [`agents`]: Cassandra, Archaeologist, Surgeon and Guardian, and the
 //!   [`agents::Pipeline`] that runs them step by step or in one call.
 //! - [`share`] (replayable links), [`eval`] (agent quality over seeded variants),
-//!   [`ingest`] (NDJSON and CSV written by someone else), [`time`] (timestamp
+//!   [`ingest`] (NDJSON and CSV written by someone else), [`postmortem`] (the
+//!   Markdown post-mortem of a run), [`time`] (timestamp
 //!   parsing and clock formats), [`topology`] (the platform's dependency graph, as
 //!   replaceable data), [`taxonomy`] (log evidence classified by code and message
 //!   tokens), [`changes`] (deploys, config pushes, flag flips and operator actions

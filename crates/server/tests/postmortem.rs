@@ -548,6 +548,12 @@ fn analyze_refuses_a_file_outside_the_model_naming_what_was_expected() {
     };
     let (ok, stdout, stderr) = analyze(&swapped, &["--format", "markdown"]);
     assert!(!ok && stdout.is_empty(), "{stdout}");
-    assert!(stderr.contains("logs.ndjson") && stderr.contains("not metrics"), "{stderr}");
-    assert!(stderr.contains("timestamp,service,metric_type,value") && stderr.contains("\"metric_type\""), "{stderr}");
+    assert!(
+        stderr.contains("logs.ndjson") && stderr.contains("not metrics"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("timestamp,service,metric_type,value") && stderr.contains("\"metric_type\""),
+        "{stderr}"
+    );
 }
