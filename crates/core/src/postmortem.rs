@@ -142,7 +142,7 @@ fn impact(out: &mut String, report: &IncidentReport, topology: &Topology) {
             out,
             "- **Impacted callers:** {}",
             if known {
-                "none in the dependency graph".to_string()
+                format!("none: nothing in the dependency graph calls {}", inv.root_service)
             } else {
                 format!("unknown: {} is not in the dependency graph", inv.root_service)
             }
