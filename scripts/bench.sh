@@ -15,10 +15,16 @@ fi
 
 ensure_build_tools
 ensure_test_tools
+ensure_engine
 build_app
 say "building the server and the benchmark harness (release)"
 cargo build --release -p quantumstate-server -p quantumstate-bench
-say "criterion: generation and the whole pipeline (about a minute)"
-cargo bench -p quantumstate-core --bench pipeline -- --noplot
+case " $* " in
+    *" --only-breakdown "*) ;;
+    *)
+        say "criterion: generation and the whole pipeline (about a minute)"
+        cargo bench -p quantumstate-core --bench pipeline -- --noplot
+        ;;
+esac
 say "measuring the app (a few minutes)"
 "$ROOT/target/release/quantumstate-bench" "$@"

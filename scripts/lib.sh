@@ -58,3 +58,37 @@ build_app() {
     say "building the app (trunk build --release)"
     (cd "$ROOT" && trunk build --release "$@")
 }
+
+# The real search engine of the tests and benchmarks: OpenSearch, in-process
+# from Maven Central jars (tests/engine/, started by scripts/engine.sh).
+ENGINE_OPENSEARCH_VERSION="$(sed -n 's|.*<opensearch.version>\(.*\)</opensearch.version>.*|\1|p' "$ROOT/tests/engine/pom.xml")"
+NOIDA_VERSION="0.2.3"
+
+# Where the engine's build lives: one directory per version of its sources.
+engine_build_dir() {
+    local stamp
+    stamp="$(cat "$ROOT/tests/engine/pom.xml" "$ROOT"/tests/engine/src/main/java/qs/*.java \
+        "$ROOT/tests/engine/src/main/resources/log4j2.properties" | sha256sum | cut -c1-12)"
+    printf '%s/engine/%s-%s\n' "$TOOLS" "$ENGINE_OPENSEARCH_VERSION" "$stamp"
+}
+
+ensure_engine() {
+    if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+        say "installing Java 17 and Maven (Debian packages)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless maven >&2
+    fi
+    local dir
+    dir="$(engine_build_dir)"
+    if [ ! -f "$dir/engine-1.jar" ]; then
+        say "building the test engine: OpenSearch $ENGINE_OPENSEARCH_VERSION from Maven Central (about 100 MB, once)"
+        mkdir -p "$dir"
+        mvn -q -B -f "$ROOT/tests/engine/pom.xml" -Dengine.build="$dir.tmp" package >&2
+        rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    fi
+    if ! python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("noida-db") != sys.argv[1])' \
+        "$NOIDA_VERSION" 2>/dev/null; then
+        say "installing noida-db $NOIDA_VERSION (an Elasticsearch 8 persona among others)"
+        python3 -m pip install --quiet --disable-pip-version-check "noida-db==$NOIDA_VERSION" >&2
+    fi
+}

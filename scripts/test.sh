@@ -5,6 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 ensure_build_tools
 ensure_test_tools
+ensure_engine
 cd "$ROOT"
 
 say "cargo fmt --check"

@@ -5,6 +5,7 @@
 //! Markdown table and writes it to `docs/benchmarks.md`. See README.md,
 //! "Benchmarks".
 
+mod breakdown;
 mod bundle;
 mod criterion;
 mod ingest;
@@ -61,6 +62,9 @@ struct Args {
     /// Cassandra scans timed on the week of history.
     #[arg(long, default_value_t = 5)]
     scans: usize,
+    /// Only measure where a click's time goes on each engine, print it, and stop.
+    #[arg(long)]
+    only_breakdown: bool,
 }
 
 /// Everything measured, for the report.
@@ -69,23 +73,73 @@ pub struct Results {
     pub bundle: Vec<bundle::FileSize>,
     pub loads: Vec<page::Load>,
     /// (store label, scenario, clicks)
-    pub clicks: Vec<(&'static str, &'static str, Vec<page::Click>)>,
+    pub clicks: Vec<(String, &'static str, Vec<page::Click>)>,
     pub generate: Option<criterion::Estimate>,
     pub pipeline: Option<criterion::Estimate>,
     pub ingest_docs: usize,
-    pub direct_s: Sample,
-    pub proxy_s: Sample,
     pub week_docs: (usize, usize),
     pub week_generate_s: f64,
-    pub week_ingest_s: f64,
-    pub scans: Vec<ingest::QueryRound>,
-    pub baselines: ingest::QueryRound,
+    /// The same measurements on each engine.
+    pub engines: Vec<EngineRun>,
     pub memory: Vec<page::Memory>,
     pub run_all_ms: Vec<f64>,
 }
 
+/// What one search engine did.
+pub struct EngineRun {
+    /// e.g. "OpenSearch 2.19.6".
+    pub label: String,
+    /// Seconds from starting the engine to its answering, if this run started it.
+    pub start_s: Option<f64>,
+    pub direct_s: Sample,
+    pub proxy_s: Sample,
+    pub week_ingest_s: f64,
+    pub scans: Vec<ingest::QueryRound>,
+    pub baselines: ingest::QueryRound,
+    /// Where each scenario's click time goes, several clicks each.
+    pub breakdown: Vec<(&'static str, Vec<breakdown::Phases>)>,
+}
+
+/// `name` and the version its `GET /` reports (osmem-server reports the
+/// OpenSearch version it emulates).
+async fn engine_label(url: &str, name: &str) -> String {
+    let number = async {
+        let v: serde_json::Value = reqwest::get(url).await.ok()?.json().await.ok()?;
+        Some(v.pointer("/version/number")?.as_str()?.to_string())
+    };
+    match number.await {
+        Some(n) => format!("{name} {n}"),
+        None => name.to_string(),
+    }
+}
+
 fn say(what: &str) {
     eprintln!("==> {what}");
+}
+
+/// `clicks` timed clicks per scenario (after one untimed warm-up each) through `proxy_url`.
+async fn breakdowns(
+    proxy_url: &str,
+    label: &str,
+    clicks: usize,
+) -> anyhow::Result<Vec<(&'static str, Vec<breakdown::Phases>)>> {
+    let mut out = Vec::new();
+    let mut anchor = ingest::anchor();
+    for scenario in quantumstate_core::sim::Scenario::ALL {
+        let mut phases = Vec::new();
+        for i in 0..=clicks {
+            // Each click a new moment, as the app's anchors are.
+            anchor += chrono::TimeDelta::minutes(30);
+            let p = breakdown::click(proxy_url, scenario, 42, anchor)
+                .await
+                .with_context(|| format!("{scenario} on {label}"))?;
+            if i > 0 {
+                phases.push(p);
+            }
+        }
+        out.push((scenario.name(), phases));
+    }
+    Ok(out)
 }
 
 #[tokio::main]
@@ -101,13 +155,40 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("warning: {e:#}");
     }
 
-    let (_osmem, es_url) = quantumstate_testkit::osmem();
     anyhow::ensure!(
         args.server.is_file(),
         "no server binary at {}: cargo build --release -p quantumstate-server",
         args.server.display()
     );
-    let (_server, url) = quantumstate_testkit::serve(&args.server, &args.dist, &["--es-url", &es_url]);
+    let (_osmem, osmem_url) = quantumstate_testkit::osmem();
+    say("starting OpenSearch (scripts/engine.sh)");
+    let log = std::env::temp_dir().join("qs-bench-engine.log");
+    let (_node, opensearch_url, opensearch_start) = quantumstate_testkit::opensearch(&log);
+    let engines = [
+        (
+            engine_label(&osmem_url, "osmem-server, as OpenSearch").await,
+            osmem_url.clone(),
+            None,
+        ),
+        (
+            engine_label(&opensearch_url, "OpenSearch").await,
+            opensearch_url.clone(),
+            Some(opensearch_start.as_secs_f64()),
+        ),
+    ];
+    let servers: Vec<_> = engines
+        .iter()
+        .map(|(_, es_url, _)| quantumstate_testkit::serve(&args.server, &args.dist, &["--es-url", es_url]))
+        .collect();
+    let url = servers[0].1.clone();
+    if args.only_breakdown {
+        for ((label, _, _), (_, url)) in engines.iter().zip(&servers) {
+            for (scenario, phases) in breakdowns(&format!("{url}/es"), label, args.clicks).await? {
+                println!("{label}, {scenario}: {}", breakdown::summary(&phases));
+            }
+        }
+        return Ok(());
+    }
     let driver = Driver::start();
 
     say(&format!("{} cold loads", args.loads));
@@ -117,7 +198,13 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let mut clicks = Vec::new();
-    for (label, elastic) in [("embedded", false), ("Elasticsearch", true)] {
+    let stores = std::iter::once(("embedded".to_string(), url.clone(), false)).chain(
+        engines
+            .iter()
+            .zip(&servers)
+            .map(|((label, _, _), (_, url))| (format!("Elasticsearch ({label})"), url.clone(), true)),
+    );
+    for (label, url, elastic) in stores {
         say(&format!(
             "click to verdict, {label} store, {} clicks per scenario",
             args.clicks
@@ -139,7 +226,7 @@ async fn main() -> anyhow::Result<()> {
                         .with_context(|| format!("{scenario}, {label}"))?,
                 );
             }
-            clicks.push((label, scenario, timed));
+            clicks.push((label.clone(), scenario, timed));
         }
         client.close().await?;
     }
@@ -162,27 +249,44 @@ async fn main() -> anyhow::Result<()> {
         "the week has {} metric documents, fewer than --ingest-docs",
         data.metrics.len()
     );
-    say(&format!(
-        "bulk ingest of {} documents, proxy versus direct, {} runs each",
-        args.ingest_docs, args.ingest_runs
-    ));
-    let docs = &data.metrics[..args.ingest_docs];
-    let proxy_url = format!("{url}/es");
-    let (mut direct, mut proxy) = (Vec::new(), Vec::new());
-    for _ in 0..args.ingest_runs {
-        direct.push(ingest::timed_bulk(&es_url, docs).await.context("direct bulk")?);
-        proxy.push(
-            ingest::timed_bulk(&proxy_url, docs)
-                .await
-                .context("bulk through the proxy")?,
-        );
+    let mut runs = Vec::new();
+    for ((label, es_url, start_s), (_, url)) in engines.iter().zip(&servers) {
+        let proxy_url = format!("{url}/es");
+        say(&format!(
+            "{label}: where a click's time goes, {} clicks per scenario",
+            args.clicks
+        ));
+        let breakdown = breakdowns(&proxy_url, label, args.clicks).await?;
+        say(&format!(
+            "{label}: bulk ingest of {} documents, proxy versus direct, {} runs each",
+            args.ingest_docs, args.ingest_runs
+        ));
+        let docs = &data.metrics[..args.ingest_docs];
+        let (mut direct, mut proxy) = (Vec::new(), Vec::new());
+        for _ in 0..args.ingest_runs {
+            direct.push(ingest::timed_bulk(es_url, docs).await.context("direct bulk")?);
+            proxy.push(
+                ingest::timed_bulk(&proxy_url, docs)
+                    .await
+                    .context("bulk through the proxy")?,
+            );
+        }
+        say(&format!("{label}: a week of history: ingest and Cassandra's queries"));
+        let week_ingest_s = ingest::ingest_week(es_url, &data).await?;
+        let end = data.truth.timeline.end;
+        let scans = ingest::cassandra_scans(es_url, end, args.scans).await?;
+        let baselines = ingest::week_baselines(es_url, data.truth.timeline.window()).await?;
+        runs.push(EngineRun {
+            label: label.clone(),
+            start_s: *start_s,
+            direct_s: Sample::new(direct),
+            proxy_s: Sample::new(proxy),
+            week_ingest_s,
+            scans,
+            baselines,
+            breakdown,
+        });
     }
-
-    say("a week of history: ingest and Cassandra's queries");
-    let week_ingest_s = ingest::ingest_week(&es_url, &data).await?;
-    let end = data.truth.timeline.end;
-    let scans = ingest::cassandra_scans(&es_url, end, args.scans).await?;
-    let baselines = ingest::week_baselines(&es_url, data.truth.timeline.window()).await?;
 
     let results = Results {
         machine,
@@ -192,13 +296,9 @@ async fn main() -> anyhow::Result<()> {
         generate: generate.ok(),
         pipeline: pipeline.ok(),
         ingest_docs: args.ingest_docs,
-        direct_s: Sample::new(direct),
-        proxy_s: Sample::new(proxy),
         week_docs: (data.metrics.len(), data.logs.len()),
         week_generate_s: week.seconds,
-        week_ingest_s,
-        scans,
-        baselines,
+        engines: runs,
         memory,
         run_all_ms,
     };

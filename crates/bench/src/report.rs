@@ -138,7 +138,7 @@ pub fn markdown(r: &Results) -> String {
     for (store, scenario, clicks) in &r.clicks {
         let v = Sample::new(clicks.iter().map(|c| c.verdict_ms).collect());
         let c = Sample::new(clicks.iter().map(|c| c.cassandra_ms).collect());
-        let target = if *store == "embedded" {
+        let target = if store == "embedded" {
             EMBEDDED_VERDICT_TARGET_MS
         } else {
             ELASTIC_VERDICT_TARGET_MS
@@ -182,7 +182,7 @@ pub fn markdown(r: &Results) -> String {
     let browser_rates = Sample::new(
         r.clicks
             .iter()
-            .filter(|(store, _, _)| *store == "embedded")
+            .filter(|(store, _, _)| store == "embedded")
             .flat_map(|(_, _, clicks)| clicks)
             .filter_map(|c| Some(c.documents? as f64 * 1e3 / c.generate_ms?))
             .collect(),
@@ -213,38 +213,6 @@ pub fn markdown(r: &Results) -> String {
             "",
         );
     }
-    let docs = r.ingest_docs as f64;
-    let (direct, proxy) = (docs / r.direct_s.median(), docs / r.proxy_s.median());
-    t.row(
-        "Throughput",
-        &format!(
-            "bulk ingest of {} docs straight to osmem-server",
-            thousands(r.ingest_docs as u64)
-        ),
-        &format!(
-            "{} docs/s (median of {} runs, {:.2} s)",
-            rate(direct),
-            r.direct_s.n(),
-            r.direct_s.median()
-        ),
-        "",
-        "",
-    );
-    t.row(
-        "Throughput",
-        "the same through the proxy (`quantumstate serve --es-url`)",
-        &format!(
-            "{} docs/s (median of {} runs, {:.2} s): {:.0}% of direct",
-            rate(proxy),
-            r.proxy_s.n(),
-            r.proxy_s.median(),
-            100.0 * proxy / direct
-        ),
-        &format!("≥ {:.0}% of direct", PROXY_RATIO_TARGET * 100.0),
-        verdict(proxy / direct >= PROXY_RATIO_TARGET),
-    );
-
-    // Scale.
     let (metrics, logs) = r.week_docs;
     let week = (metrics + logs) as f64;
     t.row(
@@ -261,46 +229,9 @@ pub fn markdown(r: &Results) -> String {
         "",
         "",
     );
-    t.row(
-        "Scale",
-        "the week into osmem-server (bulk, direct)",
-        &format!("{:.1} s: {} docs/s", r.week_ingest_s, rate(week / r.week_ingest_s)),
-        "",
-        "",
-    );
-    let scan = Sample::new(r.scans.iter().map(|s| s.ms).collect());
-    if let Some(s) = r.scans.first() {
-        t.row(
-            "Scale",
-            "Cassandra's scan at the week's end (3 h window, every series)",
-            &format!(
-                "{}: {} requests, {} documents returned, {} documents aggregated, {} of answers",
-                scan.show(0, "ms"),
-                s.requests,
-                s.hits_returned,
-                thousands(s.documents_covered),
-                kb(s.response_bytes)
-            ),
-            "aggregations only",
-            // A detection reads one log line (the service's region); a quiet week reads none.
-            verdict(r.scans.iter().all(|s| s.hits_returned <= 1)),
-        );
+    for e in &r.engines {
+        engine_rows(&mut t, r, e);
     }
-    let b = &r.baselines;
-    t.row(
-        "Scale",
-        "week-long baselines: `extended_stats` per series over all 7 days",
-        &format!(
-            "{:.0} ms: {} requests, {} documents returned, {} documents aggregated, {} of answers",
-            b.ms,
-            b.requests,
-            b.hits_returned,
-            thousands(b.documents_covered),
-            kb(b.response_bytes)
-        ),
-        "aggregations only",
-        verdict(b.hits_returned == 0),
-    );
 
     // Memory.
     if let (Some(first), Some(warm), Some(last)) = (r.memory.first(), r.memory.get(1), r.memory.last()) {
@@ -362,6 +293,116 @@ pub fn markdown(r: &Results) -> String {
     out.push_str(&t.0);
     out.push_str(HOW);
     out
+}
+
+/// One engine's rows: its start-up, where a click's time goes, bulk ingest and the week.
+fn engine_rows(t: &mut Table, r: &Results, e: &crate::EngineRun) {
+    if let Some(s) = e.start_s {
+        t.row(
+            "Engine",
+            &format!("{}: `scripts/engine.sh` start to answering", e.label),
+            &format!("{s:.1} s"),
+            "",
+            "",
+        );
+    }
+    for (scenario, phases) in &e.breakdown {
+        let total = Sample::new(phases.iter().map(|p| p.total_ms).collect());
+        t.row(
+            "Where the time goes",
+            &format!(
+                "{}: {scenario}, native through the proxy (ms, medians of {})",
+                e.label,
+                phases.len()
+            ),
+            &crate::breakdown::summary(phases),
+            &format!("≤ {} ms", thousands(ELASTIC_VERDICT_TARGET_MS as u64)),
+            verdict(total.median() <= ELASTIC_VERDICT_TARGET_MS),
+        );
+    }
+    let docs = r.ingest_docs as f64;
+    let (direct, proxy) = (docs / e.direct_s.median(), docs / e.proxy_s.median());
+    t.row(
+        "Throughput",
+        &format!(
+            "{}: bulk ingest of {} docs straight to the engine",
+            e.label,
+            thousands(r.ingest_docs as u64)
+        ),
+        &format!(
+            "{} docs/s (median of {} runs, {:.2} s)",
+            rate(direct),
+            e.direct_s.n(),
+            e.direct_s.median()
+        ),
+        "",
+        "",
+    );
+    t.row(
+        "Throughput",
+        &format!(
+            "{}: the same through the proxy (`quantumstate serve --es-url`)",
+            e.label
+        ),
+        &format!(
+            "{} docs/s (median of {} runs, {:.2} s): {:.0}% of direct",
+            rate(proxy),
+            e.proxy_s.n(),
+            e.proxy_s.median(),
+            100.0 * proxy / direct
+        ),
+        &format!("≥ {:.0}% of direct", PROXY_RATIO_TARGET * 100.0),
+        verdict(proxy / direct >= PROXY_RATIO_TARGET),
+    );
+
+    let (metrics, logs) = r.week_docs;
+    let week = (metrics + logs) as f64;
+    t.row(
+        "Scale",
+        &format!("{}: the week into the engine (bulk, direct)", e.label),
+        &format!("{:.1} s: {} docs/s", e.week_ingest_s, rate(week / e.week_ingest_s)),
+        "",
+        "",
+    );
+    let scan = Sample::new(e.scans.iter().map(|s| s.ms).collect());
+    if let Some(s) = e.scans.first() {
+        t.row(
+            "Scale",
+            &format!(
+                "{}: Cassandra's scan at the week's end (3 h window, every series)",
+                e.label
+            ),
+            &format!(
+                "{}: {} requests, {} documents returned, {} documents aggregated, {} of answers",
+                scan.show(0, "ms"),
+                s.requests,
+                s.hits_returned,
+                thousands(s.documents_covered),
+                kb(s.response_bytes)
+            ),
+            "aggregations only",
+            // A detection reads one log line (the service's region); a quiet week reads none.
+            verdict(e.scans.iter().all(|s| s.hits_returned <= 1)),
+        );
+    }
+    let b = &e.baselines;
+    t.row(
+        "Scale",
+        &format!(
+            "{}: week-long baselines, `extended_stats` per series over all 7 days",
+            e.label
+        ),
+        &format!(
+            "{:.0} ms: {} requests, {} documents returned, {} documents aggregated, {} of answers",
+            b.ms,
+            b.requests,
+            b.hits_returned,
+            thousands(b.documents_covered),
+            kb(b.response_bytes)
+        ),
+        "aggregations only",
+        verdict(b.hits_returned == 0),
+    );
 }
 
 const HOW: &str = "

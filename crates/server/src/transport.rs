@@ -116,6 +116,10 @@ impl Transport for HttpTransport {
     async fn sleep_ms(&self, ms: u64) {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
+
+    fn note(&self, message: &str) {
+        tracing::warn!(engine = %self.base, "{message}");
+    }
 }
 
 /// The innermost error message (reqwest wraps hyper wraps io).

@@ -283,9 +283,18 @@ async fn the_build_works_under_a_sub_path_on_a_plain_static_host() {
 }
 
 #[tokio::test]
-#[ignore = "needs dist/, chromedriver and osmem-server: run scripts/test.sh"]
+#[ignore = "needs dist/, chromedriver, osmem-server and the engine: run scripts/test.sh"]
 async fn elasticsearch_mode_through_the_proxy_and_a_clear_fallback_without_it() {
-    let (_es, es_url) = support::osmem();
+    // On the light stand-in and on a real OpenSearch node.
+    for engine in quantumstate_testkit::engines() {
+        elasticsearch_mode(&engine.url, &engine.kind.to_string()).await;
+    }
+    no_elasticsearch().await;
+}
+
+/// A click in Elasticsearch mode on `es_url`: the agents run on the data written there.
+async fn elasticsearch_mode(es_url: &str, engine: &str) {
+    let es_url = es_url.to_string();
     let (_server, url) = support::serve(&["--es-url", &es_url]);
     let (client, _driver) = support::browser(1440, 900).await;
     client.goto(&url).await.unwrap();
@@ -299,7 +308,7 @@ async fn elasticsearch_mode_through_the_proxy_and_a_clear_fallback_without_it() 
     click_scenario(&client, "error-spike").await;
     wait(&client, "#verdict.resolved").await;
     let d = decisions(&client).await.join("\n");
-    assert!(d.contains("Redis") && d.contains("RESOLVED"), "{d}");
+    assert!(d.contains("Redis") && d.contains("RESOLVED"), "{engine}: {d}");
     // The data really is in Elasticsearch, and the panel shows the same counts.
     let count = |index: &'static str| {
         let es_url = es_url.clone();
@@ -317,7 +326,7 @@ async fn elasticsearch_mode_through_the_proxy_and_a_clear_fallback_without_it() 
         count("metrics-quantumstate").await,
         count("agent-decisions-quantumstate").await,
     );
-    assert!(metrics > 7_000, "{metrics}");
+    assert!(metrics > 7_000, "{engine}: {metrics}");
     assert_eq!(
         decisions_n, 4,
         "the four agents of this incident, written to Elasticsearch"
@@ -331,13 +340,15 @@ async fn elasticsearch_mode_through_the_proxy_and_a_clear_fallback_without_it() 
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(panel.contains(&metrics.to_string()), "{panel}");
+    assert!(panel.contains(&metrics.to_string()), "{engine}: {panel}");
     // The choice survives a reload.
     client.refresh().await.unwrap();
     wait(&client, ".badge[data-mode='Elasticsearch']").await;
     wait(&client, "#verdict.noincident").await;
     client.close().await.unwrap();
+}
 
+async fn no_elasticsearch() {
     // A server without Elasticsearch: a clear message, still embedded, still working.
     let (_plain, plain_url) = support::serve(&[]);
     let (client, _driver) = support::browser(1440, 900).await;

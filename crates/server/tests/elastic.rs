@@ -1,7 +1,8 @@
 //! One store contract, two stores: MemoryStore and ElasticStore through our
-//! proxy to a real Elasticsearch-compatible server (osmem-server). The agents
-//! must reach the same conclusions on both. Plus the bulk writer under 429s
-//! and with a malformed document.
+//! proxy, on each engine: osmem-server (the light stand-in) and OpenSearch
+//! (a real Lucene engine, one node shared by this binary). The agents must
+//! reach the same conclusions on both. Plus the bulk writer under 429s and
+//! with a malformed document. More real-engine behaviour: tests/engine.rs.
 
 mod support;
 
@@ -9,51 +10,20 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::TimeDelta;
 use quantumstate_core::agents::{AgentConfig, IncidentReport, Pipeline};
 use quantumstate_core::elastic::{BulkConfig, ElasticStore, IndexNames};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
 use quantumstate_core::store::{IncidentQuery, LogQuery, SeriesKey};
 use quantumstate_core::{Document, Index, Level, MemoryStore, Store, StoreError, TimeWindow};
-use quantumstate_server::proxy::ProxyConfig;
-use quantumstate_server::serve::{app, ServeConfig};
 use quantumstate_server::transport::{Credentials, HttpTransport};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn anchor() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 2, 13, 15, 0, 0).unwrap()
-}
-
-/// A proxy (prefix-isolated) in front of `es_url`; returns the store that talks to it.
-async fn elastic_via_proxy(es_url: &str, prefix: &str) -> ElasticStore<HttpTransport> {
-    let dir = tempfile::tempdir().unwrap().keep();
-    std::fs::write(dir.join("index.html"), "<!DOCTYPE html>").unwrap();
-    let proxy = ProxyConfig {
-        es_url: Some(es_url.into()),
-        index_prefix: prefix.into(),
-        ..Default::default()
-    };
-    let base = support::spawn_router(app(&ServeConfig { dist: dir, proxy }).unwrap()).await;
-    let transport = HttpTransport::new(&format!("{base}/es"), Credentials::default(), Duration::from_secs(30)).unwrap();
-    ElasticStore::new(transport, IndexNames { prefix: prefix.into() })
-}
-
-async fn load<S: Store>(store: &S, config: &SimConfig) -> sim::Dataset {
-    let data = sim::generate(config);
-    store.clear_telemetry().await.unwrap();
-    assert_eq!(
-        store.write_metrics(&data.metrics).await.unwrap(),
-        data.metrics.len() as u64
-    );
-    assert_eq!(store.write_logs(&data.logs).await.unwrap(), data.logs.len() as u64);
-    store
-        .write_incidents(&sim::seeded_incidents(config.anchor))
-        .await
-        .unwrap();
-    data
-}
+use quantumstate_core::elastic::FallbacksUsed;
+use quantumstate_testkit::{engines, Engine, EngineKind};
+use support::{anchor, elastic_via_proxy, load};
 
 /// What the agents concluded, without incidental numbers.
 fn conclusions(r: &IncidentReport) -> String {
@@ -74,27 +44,66 @@ fn conclusions(r: &IncidentReport) -> String {
 
 #[tokio::test]
 async fn both_stores_answer_the_contract_alike_and_the_agents_agree() {
-    let (_es, es_url) = support::osmem();
+    for engine in engines() {
+        for scenario in Scenario::ALL {
+            let used = contract(&engine, &SimConfig::new(scenario, 21, anchor())).await;
+            assert_eq!(used, FallbacksUsed::default(), "{scenario} on {}", engine.kind);
+        }
+    }
+}
+
+/// noida-db answers as Elasticsearch 8.15 but lacks `extended_stats` and
+/// answers `min`/`max` of a date with null: the store notices once, falls
+/// back, and every read and every conclusion still match the memory store.
+#[tokio::test]
+async fn on_an_elasticsearch_8_persona_lacking_aggregations_the_store_falls_back_and_agrees() {
+    let engine = Engine::start(EngineKind::Noida);
     for scenario in Scenario::ALL {
+        let used = contract(&engine, &SimConfig::new(scenario, 21, anchor())).await;
+        assert!(
+            used.no_extended_stats && used.null_date_aggregations,
+            "{scenario}: {used:?}"
+        );
+    }
+}
+
+/// Days of history: Cassandra's baselines and the per-series fallback past
+/// 20,000 histogram buckets read what a long-running platform would hold.
+#[tokio::test]
+async fn the_contract_holds_over_two_days_of_history() {
+    for engine in engines() {
+        let mut config = SimConfig::new(Scenario::MemoryLeak, 5, anchor());
+        config.history_minutes = 2 * 24 * 60;
+        config.interval_secs = 60;
+        contract(&engine, &config).await;
+    }
+}
+
+/// The contract on one engine: a memory store and an Elasticsearch store
+/// (through the proxy, in indices of its own) loaded with `config` answer
+/// every read alike, and the agents conclude the same on both.
+async fn contract(engine: &Engine, config: &SimConfig) -> FallbacksUsed {
+    let scenario = config.scenario;
+    let on = engine.kind;
+    {
         // Each scenario in its own indices, as the memory store is fresh each time.
-        let elastic = elastic_via_proxy(&es_url, &format!("contract-{scenario}-")).await;
+        let elastic = elastic_via_proxy(&engine.url, &engine.prefix(&format!("contract-{scenario}"))).await;
         assert_eq!(elastic.setup(anchor()).await.unwrap().created.len(), 4);
         let memory = MemoryStore::new();
-        let config = SimConfig::new(scenario, 21, anchor());
-        let data = load(&memory, &config).await;
-        load(&elastic, &config).await;
+        let data = load(&memory, config).await;
+        load(&elastic, config).await;
 
         // Counts match what was generated: nothing lost, nothing duplicated.
         let (m, e) = (memory.counts().await.unwrap(), elastic.counts().await.unwrap());
         assert_eq!(
             (e.metrics, e.logs),
             (data.metrics.len() as u64, data.logs.len() as u64),
-            "{scenario}"
+            "{scenario} on {on}"
         );
         assert_eq!(
             (m.metrics, m.logs, m.incidents),
             (e.metrics, e.logs, e.incidents),
-            "{scenario}"
+            "{scenario} on {on}"
         );
 
         let window = data.truth.timeline.window();
@@ -109,7 +118,7 @@ async fn both_stores_answer_the_contract_alike_and_the_agents_agree() {
         assert_eq!(
             all_e.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
             keys,
-            "{scenario}"
+            "{scenario} on {on}"
         );
         for ((km, pm), (ke, pe)) in all_m.iter().zip(&all_e) {
             assert_eq!(km, ke);
@@ -171,7 +180,7 @@ async fn both_stores_answer_the_contract_alike_and_the_agents_agree() {
             let ids = |v: &[quantumstate_core::LogDoc]| {
                 v.iter().map(|l| l.doc_id()).collect::<std::collections::BTreeSet<_>>()
             };
-            assert_eq!(ids(&a), ids(&b), "{scenario} {min_level:?}");
+            assert_eq!(ids(&a), ids(&b), "{scenario} {min_level:?} on {on}");
             assert_eq!(
                 memory.count_logs(&q).await.unwrap(),
                 elastic.count_logs(&q).await.unwrap()
@@ -200,19 +209,25 @@ async fn both_stores_answer_the_contract_alike_and_the_agents_agree() {
             .run(data.truth.timeline.end)
             .await
             .unwrap();
-        assert_eq!(conclusions(&on_memory), conclusions(&on_elastic), "{scenario}");
+        assert_eq!(conclusions(&on_memory), conclusions(&on_elastic), "{scenario} on {on}");
         let trail = elastic.decisions(4).await.unwrap();
         assert_eq!(
             trail.first().map(|d| d.decision.clone()),
             on_elastic.decisions.last().map(|d| d.decision.clone())
         );
+        elastic.fallbacks()
     }
 }
 
 #[tokio::test]
 async fn setup_twice_changes_nothing_and_never_deletes_history() {
-    let (_es, es_url) = support::osmem();
-    let store = elastic_via_proxy(&es_url, "setup-").await;
+    for engine in engines() {
+        setup_twice(&engine).await;
+    }
+}
+
+async fn setup_twice(engine: &Engine) {
+    let store = elastic_via_proxy(&engine.url, &engine.prefix("setup")).await;
     let first = store.setup(anchor()).await.unwrap();
     assert_eq!((first.created.len(), first.incidents_written), (4, 4));
     let config = SimConfig::new(Scenario::MemoryLeak, 1, anchor());
@@ -249,9 +264,15 @@ impl Document for Raw {
 
 #[tokio::test]
 async fn a_bulk_with_one_malformed_document_reports_exactly_that_document() {
-    let (_es, es_url) = support::osmem();
+    for engine in engines() {
+        malformed(&engine).await;
+    }
+}
+
+/// A date field given a word: a real mapping error, per item.
+async fn malformed(engine: &Engine) {
     // Straight to the cluster: the proxy refuses documents outside the data model (tests/corpus.rs).
-    let store = quantumstate_server::cli::elastic_store(&es_url, "bad-").unwrap();
+    let store = quantumstate_server::cli::elastic_store(&engine.url, &engine.prefix("bad")).unwrap();
     store.setup(anchor()).await.unwrap();
     let mut docs: Vec<Raw> = (0..50)
         .map(|i| {
@@ -344,14 +365,19 @@ async fn throttled(State(t): State<Throttle>, request: axum::extract::Request) -
 
 #[tokio::test]
 async fn the_writer_retries_429s_and_loses_nothing() {
-    let (_es, es_url) = support::osmem();
+    for engine in engines() {
+        retries_429s(&engine).await;
+    }
+}
+
+async fn retries_429s(engine: &Engine) {
     let throttle = Throttle {
-        es: es_url.clone(),
+        es: engine.url.clone(),
         client: reqwest::Client::new(),
         bulks: Arc::new(AtomicUsize::new(0)),
     };
     let upstream = support::spawn_router(axum::Router::new().fallback(throttled).with_state(throttle.clone())).await;
-    let store = elastic_via_proxy(&upstream, "throttle-")
+    let store = elastic_via_proxy(&upstream, &engine.prefix("throttle"))
         .await
         .with_bulk_config(BulkConfig {
             max_docs: 3_000,

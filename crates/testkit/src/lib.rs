@@ -1,10 +1,13 @@
 //! # quantumstate-testkit
 //!
 //! The real parts the end-to-end tests and the benchmarks drive: a
-//! `quantumstate serve` process, ChromeDriver with headless Chromium, and
-//! osmem-server (an Elasticsearch-compatible server from PyPI). Every child
-//! process is killed when its handle drops; nothing waits by sleeping except
-//! a bounded retry while ChromeDriver starts listening.
+//! `quantumstate serve` process, ChromeDriver with headless Chromium, and the
+//! search engines: osmem-server (a light Elasticsearch-compatible stand-in
+//! from PyPI), OpenSearch (a real Lucene engine, `scripts/engine.sh`) and
+//! noida-db (an Elasticsearch 8.15 persona from PyPI). Every child process is
+//! killed when its handle drops (the shared OpenSearch node stops when the
+//! test binary exits and its standard input closes); nothing waits by
+//! sleeping except bounded retries while a server starts listening.
 
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -13,6 +16,9 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+mod engines;
+pub use engines::*;
 
 /// A child process killed on drop.
 pub struct Running(pub Child);

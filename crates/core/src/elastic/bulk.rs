@@ -1,6 +1,7 @@
-//! The bulk writer: NDJSON chunks bounded by count and bytes; every item's
-//! status is read; only 429s are retried, with randomized exponential backoff;
-//! every other failure is reported with its document id.
+//! The bulk writer: NDJSON chunks bounded by count and bytes, a few in flight
+//! at once; every item's status is read; only 429s are retried, with
+//! randomized exponential backoff; every other failure is reported with its
+//! document id.
 
 use super::{check, Method, Request, Transport};
 use crate::model::{Document, Fnv64};
@@ -17,6 +18,29 @@ pub struct BulkConfig {
     pub max_retries: u32,
     pub base_backoff_ms: u64,
     pub max_backoff_ms: u64,
+    /// Chunks sent at once (the last one always goes alone, after the others).
+    pub in_flight: usize,
+    /// `index` (upsert) or `create` (write-once: an id already there is a 409).
+    pub op: BulkOp,
+}
+
+/// The bulk action of every document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BulkOp {
+    /// Upsert by id: writing the same documents twice adds nothing.
+    #[default]
+    Index,
+    /// Write once: a document whose id exists fails with 409 (version conflict).
+    Create,
+}
+
+impl BulkOp {
+    fn as_str(self) -> &'static str {
+        match self {
+            BulkOp::Index => "index",
+            BulkOp::Create => "create",
+        }
+    }
 }
 
 impl Default for BulkConfig {
@@ -28,6 +52,29 @@ impl Default for BulkConfig {
             max_retries: 8,
             base_backoff_ms: 100,
             max_backoff_ms: 5_000,
+            in_flight: 3,
+            op: BulkOp::Index,
+        }
+    }
+}
+
+/// How a bulk write makes its documents visible to searches before it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// The last chunk goes alone, after the others, with `refresh=wait_for`:
+    /// it returns once the engine's next scheduled refresh (every second by
+    /// default) has made everything visible. Cheap for the cluster.
+    WaitFor,
+    /// The same, with `refresh=true`: the shards written refresh at once.
+    /// For small interactive writes, where a second of waiting shows.
+    Now,
+}
+
+impl Refresh {
+    fn param(self) -> &'static str {
+        match self {
+            Refresh::WaitFor => "&refresh=wait_for",
+            Refresh::Now => "&refresh=true",
         }
     }
 }
@@ -66,10 +113,10 @@ macro_rules! bulk_answer {
 }
 
 /// One chunk's NDJSON body (ends with a newline, as `_bulk` requires).
-pub fn ndjson(index: &str, items: &[(String, String)]) -> String {
+pub fn ndjson(op: BulkOp, index: &str, items: &[(String, String)]) -> String {
     let mut body = String::with_capacity(items.iter().map(|(id, s)| id.len() + s.len() + 48 + index.len()).sum());
     for (id, source) in items {
-        body.push_str(&serde_json::json!({ "index": { "_index": index, "_id": id } }).to_string());
+        body.push_str(&serde_json::json!({ op.as_str(): { "_index": index, "_id": id } }).to_string());
         body.push('\n');
         body.push_str(source);
         body.push('\n');
@@ -77,13 +124,146 @@ pub fn ndjson(index: &str, items: &[(String, String)]) -> String {
     body
 }
 
+/// How one chunk ended.
+struct ChunkOutcome {
+    written: usize,
+    retries: u32,
+    failures: Vec<DocFailure>,
+}
+
+enum ChunkError {
+    /// Still 429/503 after every retry.
+    Overloaded {
+        status: u16,
+        attempts: u32,
+    },
+    Store(StoreError),
+}
+
+impl From<StoreError> for ChunkError {
+    fn from(e: StoreError) -> Self {
+        ChunkError::Store(e)
+    }
+}
+
+/// Split `items` into chunks of at most `max_docs` documents and `max_bytes`
+/// (at least one document each).
+fn chunks(index: &str, items: &[(String, String)], config: &BulkConfig) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < items.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < items.len() && end - start < config.max_docs {
+            let size = items[end].0.len() + items[end].1.len() + 64 + index.len();
+            if end > start && bytes + size > config.max_bytes {
+                break;
+            }
+            bytes += size;
+            end += 1;
+        }
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+/// Send one chunk until every item is written or failed for good; retries
+/// 429s (whole request or items) with backoff.
+async fn send_chunk<T: Transport>(
+    transport: &T,
+    index: &str,
+    items: &[(String, String)],
+    refresh: Option<Refresh>,
+    config: &BulkConfig,
+    rng: &mut SimRng,
+) -> Result<ChunkOutcome, ChunkError> {
+    let mut outcome = ChunkOutcome {
+        written: 0,
+        retries: 0,
+        failures: Vec::new(),
+    };
+    let mut pending: Vec<&(String, String)> = items.iter().collect();
+    let mut attempt = 0u32;
+    while !pending.is_empty() {
+        let owned: Vec<(String, String)> = pending.iter().map(|p| (*p).clone()).collect();
+        let path = format!(
+            "/_bulk?{}{}",
+            bulk_answer!(),
+            refresh.map(Refresh::param).unwrap_or_default()
+        );
+        let request = Request {
+            method: Method::Post,
+            path,
+            body: Some(ndjson(config.op, index, &owned)),
+            ndjson: true,
+        };
+        let response = transport.send(request).await?;
+        if matches!(response.status, 429 | 503) {
+            if attempt >= config.max_retries {
+                return Err(ChunkError::Overloaded {
+                    status: response.status,
+                    attempts: attempt,
+                });
+            }
+            transport.sleep_ms(backoff(config, attempt, rng)).await;
+            attempt += 1;
+            outcome.retries += 1;
+            continue;
+        }
+        let answer = check(response)?;
+        let results = answer["items"]
+            .as_array()
+            .ok_or_else(|| StoreError::Malformed("bulk answer without items".into()))?;
+        if results.len() != pending.len() {
+            return Err(
+                StoreError::Malformed(format!("{} items answered for {} sent", results.len(), pending.len())).into(),
+            );
+        }
+        let mut again = Vec::new();
+        for (item, doc) in results.iter().zip(pending.iter()) {
+            let result: &Value = item.as_object().and_then(|o| o.values().next()).unwrap_or(&Value::Null);
+            let status = result["status"].as_u64().unwrap_or(0) as u16;
+            match status {
+                200..=299 => outcome.written += 1,
+                429 if attempt < config.max_retries => again.push(*doc),
+                _ => outcome.failures.push(DocFailure {
+                    index: index.to_string(),
+                    id: doc.0.clone(),
+                    status,
+                    reason: result
+                        .pointer("/error/reason")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| result["error"].to_string()),
+                }),
+            }
+        }
+        if !again.is_empty() {
+            transport.sleep_ms(backoff(config, attempt, rng)).await;
+            attempt += 1;
+            outcome.retries += again.len() as u32;
+        }
+        pending = again;
+    }
+    Ok(outcome)
+}
+
+/// Write `docs` into `index`: up to `config.in_flight` chunks at once (ids
+/// are deterministic, so the order of arrival does not matter), then the last
+/// chunk alone, asking for a [`Refresh`], so that once this returns every
+/// document written is visible to searches. Progress is reported after each
+/// chunk; the written count is exact (only items answered 2xx).
 pub(super) async fn write<T: Transport, D: Document>(
     transport: &T,
     index: &str,
     docs: &[D],
     config: &BulkConfig,
+    refresh: Refresh,
     progress: &mut dyn FnMut(BulkProgress),
 ) -> Result<BulkReport, StoreError> {
+    use futures_util::stream::{self, StreamExt};
+
     let items: Vec<(String, String)> = docs
         .iter()
         .map(|d| {
@@ -96,95 +276,48 @@ pub(super) async fn write<T: Transport, D: Document>(
     let total = items.len();
     let mut seed = Fnv64::new();
     seed.write(index);
-    let mut rng = SimRng::new(seed.finish() ^ total as u64, 7);
+    let seed = seed.finish() ^ total as u64;
+    let mut ranges = chunks(index, &items, config);
+    let last = ranges.pop();
     let mut written = 0usize;
     let mut retries = 0u32;
     let mut failures: Vec<DocFailure> = Vec::new();
-    let mut start = 0;
-    while start < items.len() {
-        // Next chunk: up to max_docs and max_bytes (at least one document).
-        let mut end = start;
-        let mut bytes = 0;
-        while end < items.len() && end - start < config.max_docs {
-            let size = items[end].0.len() + items[end].1.len() + 64 + index.len();
-            if end > start && bytes + size > config.max_bytes {
-                break;
-            }
-            bytes += size;
-            end += 1;
-        }
-        let last_chunk = end == items.len();
-        let mut pending: Vec<&(String, String)> = items[start..end].iter().collect();
-        let mut attempt = 0u32;
-        while !pending.is_empty() {
-            let owned: Vec<(String, String)> = pending.iter().map(|p| (*p).clone()).collect();
-            let path = if last_chunk {
-                concat!("/_bulk?", bulk_answer!(), "&refresh=wait_for")
-            } else {
-                concat!("/_bulk?", bulk_answer!())
-            };
-            let request = Request {
-                method: Method::Post,
-                path: path.into(),
-                body: Some(ndjson(index, &owned)),
-                ndjson: true,
-            };
-            let response = transport.send(request).await?;
-            if matches!(response.status, 429 | 503) {
-                if attempt >= config.max_retries {
-                    return Err(StoreError::Status {
-                        status: response.status,
-                        message: format!("still overloaded after {attempt} retries; {written} of {total} written"),
+    let mut absorb =
+        |result: Result<ChunkOutcome, ChunkError>, written: &mut usize, retries: &mut u32| -> Result<(), StoreError> {
+            match result {
+                Ok(o) => {
+                    *written += o.written;
+                    *retries += o.retries;
+                    failures.extend(o.failures);
+                    progress(BulkProgress {
+                        written: *written,
+                        total,
+                        retries: *retries,
                     });
+                    Ok(())
                 }
-                transport.sleep_ms(backoff(config, attempt, &mut rng)).await;
-                attempt += 1;
-                retries += 1;
-                continue;
+                Err(ChunkError::Overloaded { status, attempts }) => Err(StoreError::Status {
+                    status,
+                    message: format!("still overloaded after {attempts} retries; {written} of {total} written"),
+                }),
+                Err(ChunkError::Store(e)) => Err(e),
             }
-            let answer = check(response)?;
-            let results = answer["items"]
-                .as_array()
-                .ok_or_else(|| StoreError::Malformed("bulk answer without items".into()))?;
-            if results.len() != pending.len() {
-                return Err(StoreError::Malformed(format!(
-                    "{} items answered for {} sent",
-                    results.len(),
-                    pending.len()
-                )));
-            }
-            let mut again = Vec::new();
-            for (item, doc) in results.iter().zip(pending.iter()) {
-                let result: &Value = item.as_object().and_then(|o| o.values().next()).unwrap_or(&Value::Null);
-                let status = result["status"].as_u64().unwrap_or(0) as u16;
-                match status {
-                    200..=299 => written += 1,
-                    429 if attempt < config.max_retries => again.push(*doc),
-                    _ => failures.push(DocFailure {
-                        index: index.to_string(),
-                        id: doc.0.clone(),
-                        status,
-                        reason: result
-                            .pointer("/error/reason")
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                            .unwrap_or_else(|| result["error"].to_string()),
-                    }),
-                }
-            }
-            progress(BulkProgress {
-                written,
-                total,
-                retries,
-            });
-            if !again.is_empty() {
-                transport.sleep_ms(backoff(config, attempt, &mut rng)).await;
-                attempt += 1;
-                retries += again.len() as u32;
-            }
-            pending = again;
-        }
-        start = end;
+        };
+    let items = &items;
+    let mut in_flight = stream::iter(ranges.into_iter().enumerate())
+        .map(|(n, range)| async move {
+            let mut rng = SimRng::new(seed ^ n as u64, 7);
+            send_chunk(transport, index, &items[range], None, config, &mut rng).await
+        })
+        .buffer_unordered(config.in_flight.max(1));
+    while let Some(result) = in_flight.next().await {
+        absorb(result, &mut written, &mut retries)?;
+    }
+    drop(in_flight);
+    if let Some(range) = last {
+        let mut rng = SimRng::new(seed ^ u64::MAX, 7);
+        let result = send_chunk(transport, index, &items[range], Some(refresh), config, &mut rng).await;
+        absorb(result, &mut written, &mut retries)?;
     }
     if failures.is_empty() {
         Ok(BulkReport {
@@ -203,6 +336,7 @@ mod tests {
     #[test]
     fn ndjson_ends_with_a_newline_and_pairs_actions_with_sources() {
         let body = ndjson(
+            BulkOp::Index,
             "logs-quantumstate",
             &[("a".into(), "{\"x\":1}".into()), ("b".into(), "{\"x\":2}".into())],
         );

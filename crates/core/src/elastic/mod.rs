@@ -9,7 +9,7 @@
 mod bulk;
 pub mod query;
 
-pub use bulk::{BulkConfig, BulkProgress, BulkReport};
+pub use bulk::{BulkConfig, BulkOp, BulkProgress, BulkReport, Refresh};
 
 use crate::model::{DecisionDoc, Document, IncidentDoc, Index, LogDoc, MetricDoc};
 use crate::store::*;
@@ -83,6 +83,37 @@ pub trait Transport {
     async fn send(&self, request: Request) -> Result<Response, StoreError>;
     /// Wait before a retry.
     async fn sleep_ms(&self, ms: u64);
+    /// Tell the operator something once (e.g. that an aggregation the engine
+    /// lacks is replaced); the native transport logs it as a warning.
+    fn note(&self, _message: &str) {}
+}
+
+/// Features an Elasticsearch-compatible engine turned out to lack, and what
+/// the store does instead (each noted once, then used without asking again).
+#[derive(Debug, Default)]
+struct Fallbacks {
+    /// No `extended_stats`: `stats` plus the distinct values (noida-db).
+    no_extended_stats: std::sync::atomic::AtomicBool,
+    /// `min`/`max` of a date field answer null: sorted hits (noida-db).
+    null_date_aggregations: std::sync::atomic::AtomicBool,
+}
+
+/// The fallbacks an [`ElasticStore`] has switched to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FallbacksUsed {
+    pub no_extended_stats: bool,
+    pub null_date_aggregations: bool,
+}
+
+impl Fallbacks {
+    fn get(flag: &std::sync::atomic::AtomicBool) -> bool {
+        flag.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Switch `flag` on; true the first time.
+    fn set(flag: &std::sync::atomic::AtomicBool) -> bool {
+        !flag.swap(true, std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// The app's indices, optionally prefixed (for isolated tests or several demos on one cluster).
@@ -113,6 +144,7 @@ pub struct ElasticStore<T: Transport> {
     /// Documents readers skipped because they do not parse (someone else
     /// wrote them): see [`ElasticStore::skipped_documents`] and [`ElasticStore::repair`].
     skipped: AtomicU64,
+    fallbacks: Fallbacks,
 }
 
 /// What [`ElasticStore::repair`] removed: (index, id, why it does not parse).
@@ -154,6 +186,23 @@ impl<T: Transport> ElasticStore<T> {
             names,
             bulk: BulkConfig::default(),
             skipped: AtomicU64::new(0),
+            fallbacks: Fallbacks::default(),
+        }
+    }
+
+    /// Which replacements for missing engine features are in use.
+    pub fn fallbacks(&self) -> FallbacksUsed {
+        FallbacksUsed {
+            no_extended_stats: Fallbacks::get(&self.fallbacks.no_extended_stats),
+            null_date_aggregations: Fallbacks::get(&self.fallbacks.null_date_aggregations),
+        }
+    }
+
+    fn null_dates(&self) {
+        if Fallbacks::set(&self.fallbacks.null_date_aggregations) {
+            self.transport.note(
+                "the engine answers min/max of a date field with null: first and last times come from sorted hits",
+            );
         }
     }
 
@@ -280,13 +329,33 @@ impl<T: Transport> ElasticStore<T> {
         Ok(report)
     }
 
-    /// Bulk-write documents of one index, reporting progress.
+    /// Bulk-write documents of one index, reporting progress; visible to
+    /// searches once this returns (`refresh=wait_for` on the last chunk: for
+    /// large ingests, the engine refreshes on its own schedule).
     pub async fn bulk<D: Document>(
         &self,
         docs: &[D],
         progress: &mut dyn FnMut(BulkProgress),
     ) -> Result<BulkReport, StoreError> {
-        bulk::write(&self.transport, &self.names.name(D::INDEX), docs, &self.bulk, progress).await
+        self.bulk_refresh(docs, Refresh::WaitFor, progress).await
+    }
+
+    /// [`ElasticStore::bulk`] with a choice of [`Refresh`].
+    pub async fn bulk_refresh<D: Document>(
+        &self,
+        docs: &[D],
+        refresh: Refresh,
+        progress: &mut dyn FnMut(BulkProgress),
+    ) -> Result<BulkReport, StoreError> {
+        bulk::write(
+            &self.transport,
+            &self.names.name(D::INDEX),
+            docs,
+            &self.bulk,
+            refresh,
+            progress,
+        )
+        .await
     }
 
     async fn count(&self, index: Index) -> Result<u64, StoreError> {
@@ -319,21 +388,63 @@ fn split_hits<D: serde::de::DeserializeOwned>(v: &Value) -> Result<SplitHits<D>,
 }
 
 impl<T: Transport> Store for ElasticStore<T> {
+    // The agents' own writes are small and a click waits for them: each
+    // refreshes at once (`refresh=wait_for` would wait up to a second for the
+    // engine's next scheduled refresh, every time).
     async fn write_metrics(&self, docs: &[MetricDoc]) -> Result<u64, StoreError> {
-        Ok(self.bulk(docs, &mut |_| {}).await?.written)
+        Ok(self.bulk_refresh(docs, Refresh::Now, &mut |_| {}).await?.written)
     }
 
     async fn write_logs(&self, docs: &[LogDoc]) -> Result<u64, StoreError> {
-        Ok(self.bulk(docs, &mut |_| {}).await?.written)
+        Ok(self.bulk_refresh(docs, Refresh::Now, &mut |_| {}).await?.written)
     }
 
     async fn write_incidents(&self, docs: &[IncidentDoc]) -> Result<u64, StoreError> {
-        Ok(self.bulk(docs, &mut |_| {}).await?.written)
+        Ok(self.bulk_refresh(docs, Refresh::Now, &mut |_| {}).await?.written)
+    }
+
+    /// Metrics and logs at once, a few chunks in flight each, no refresh but
+    /// on the last chunk of each index (`refresh=true`).
+    async fn write_telemetry(
+        &self,
+        metrics: &[MetricDoc],
+        logs: &[LogDoc],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<u64, StoreError> {
+        let total = metrics.len() + logs.len();
+        // Both writers report; the sum is what has been written.
+        let done = std::cell::RefCell::new(([0usize; 2], progress));
+        let report = |which: usize, written: usize| {
+            let mut d = done.borrow_mut();
+            d.0[which] = written;
+            let sum = d.0[0] + d.0[1];
+            (d.1)(sum, total);
+        };
+        let (m, l) = futures_util::future::try_join(
+            bulk::write(
+                &self.transport,
+                &self.names.name(Index::Metrics),
+                metrics,
+                &self.bulk,
+                Refresh::Now,
+                &mut |p| report(0, p.written),
+            ),
+            bulk::write(
+                &self.transport,
+                &self.names.name(Index::Logs),
+                logs,
+                &self.bulk,
+                Refresh::Now,
+                &mut |p| report(1, p.written),
+            ),
+        )
+        .await?;
+        Ok(m.written + l.written)
     }
 
     async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError> {
         let path = format!(
-            "/{}/_doc/{}?refresh=wait_for",
+            "/{}/_doc/{}?refresh=true",
             self.names.name(Index::Decisions),
             doc.doc_id()
         );
@@ -374,13 +485,36 @@ impl<T: Transport> Store for ElasticStore<T> {
     }
 
     async fn metric_stats(&self, key: &SeriesKey, window: TimeWindow) -> Result<Option<MetricStats>, StoreError> {
-        let v = self.search(Index::Metrics, query::metric_stats(key, window)).await?;
-        query::parse_stats(&v)
+        if !Fallbacks::get(&self.fallbacks.no_extended_stats) {
+            match self.search(Index::Metrics, query::metric_stats(key, window)).await {
+                Ok(v) => return query::parse_stats(&v),
+                Err(e) if query::is_unsupported_aggregation(&e, "extended_stats") => {
+                    if Fallbacks::set(&self.fallbacks.no_extended_stats) {
+                        self.transport.note(
+                            "the engine lacks extended_stats: baselines use stats plus the distinct values instead",
+                        );
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let v = self
+            .search(Index::Metrics, query::metric_stats_fallback(key, window))
+            .await?;
+        query::parse_stats_fallback(&v)
     }
 
     async fn metric_time_range(&self) -> Result<Option<DataSpan>, StoreError> {
-        let v = self.search(Index::Metrics, query::time_range()).await?;
-        query::parse_time_range(&v)
+        if !Fallbacks::get(&self.fallbacks.null_date_aggregations) {
+            let v = self.search(Index::Metrics, query::time_range()).await?;
+            if !query::date_aggregation_is_null(&v, "/aggregations/first/value") {
+                return query::parse_time_range(&v);
+            }
+            self.null_dates();
+        }
+        let first = self.search(Index::Metrics, query::time_edge(None, true)).await?;
+        let last = self.search(Index::Metrics, query::time_edge(None, false)).await?;
+        Ok(query::parse_time_edge(&first).zip(query::parse_time_edge(&last)))
     }
 
     async fn logs(&self, q: &LogQuery) -> Result<Vec<LogDoc>, StoreError> {
@@ -403,7 +537,28 @@ impl<T: Transport> Store for ElasticStore<T> {
     }
 
     async fn error_codes(&self, service: &str, window: TimeWindow) -> Result<Vec<ErrorCodeCount>, StoreError> {
-        let v = self.search(Index::Logs, query::error_codes(service, window)).await?;
+        let mut v = self.search(Index::Logs, query::error_codes(service, window)).await?;
+        let null = Fallbacks::get(&self.fallbacks.null_date_aggregations)
+            || query::date_aggregation_is_null(&v, "/aggregations/codes/buckets/0/first/value");
+        if null {
+            self.null_dates();
+            // First and last time of each code from its oldest and newest log line.
+            let codes: Vec<String> = v
+                .pointer("/aggregations/codes/buckets")
+                .and_then(Value::as_array)
+                .map(|b| b.iter().filter_map(|b| b["key"].as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            for (i, code) in codes.iter().enumerate() {
+                for (edge, ascending) in [("first", true), ("last", false)] {
+                    let filter = query::error_code_filter(service, code, window);
+                    let hit = self
+                        .search(Index::Logs, query::time_edge(Some(filter), ascending))
+                        .await?;
+                    let at = query::parse_time_edge(&hit).map(|t| t.timestamp_millis());
+                    v["aggregations"]["codes"]["buckets"][i][edge] = json!({ "value": at });
+                }
+            }
+        }
         query::parse_error_codes(&v)
     }
 
@@ -431,7 +586,8 @@ impl<T: Transport> Store for ElasticStore<T> {
     }
 
     async fn clear_telemetry(&self) -> Result<(), StoreError> {
-        for index in [Index::Metrics, Index::Logs] {
+        // Both at once: on a real engine each takes half a second or more.
+        let clear = |index: Index| {
             let path = format!(
                 "/{}/_delete_by_query?refresh=true&conflicts=proceed",
                 self.names.name(index)
@@ -441,8 +597,8 @@ impl<T: Transport> Store for ElasticStore<T> {
                 path,
                 &json!({ "query": { "match_all": {} } }),
             ))
-            .await?;
-        }
+        };
+        futures_util::future::try_join(clear(Index::Metrics), clear(Index::Logs)).await?;
         Ok(())
     }
 }

@@ -306,6 +306,104 @@ pub fn incidents(q: &IncidentQuery) -> Value {
     })
 }
 
+/// Whether `error` is an engine refusing an aggregation type it does not
+/// know (Elasticsearch-compatible servers such as noida-db lack some).
+pub fn is_unsupported_aggregation(error: &StoreError, aggregation: &str) -> bool {
+    matches!(error, StoreError::Status { status: 400, message }
+        if message.contains("Unknown aggregation type") && message.contains(aggregation))
+}
+
+/// Distinct values one [`metric_stats_fallback`] asks for (the most a
+/// guarded proxy lets a `terms` aggregation ask): the simulator writes two
+/// decimals, so a series over a few hours has fewer.
+pub const STATS_FALLBACK_VALUES: usize = 1_000;
+
+/// [`metric_stats`] without `extended_stats`: count, mean, min and max from
+/// `value_count`, `avg`, `min` and `max`, and the distinct values with their
+/// counts (`terms` on `value`), from which the population standard deviation
+/// follows exactly.
+pub fn metric_stats_fallback(key: &SeriesKey, window: TimeWindow) -> Value {
+    json!({
+        "size": 0,
+        "query": key_filter(key, window),
+        "aggs": {
+            "count": { "value_count": { "field": "value" } },
+            "avg": { "avg": { "field": "value" } },
+            "min": { "min": { "field": "value" } },
+            "max": { "max": { "field": "value" } },
+            "values": { "terms": { "field": "value", "size": STATS_FALLBACK_VALUES } },
+        },
+    })
+}
+
+/// Parse [`metric_stats_fallback`]'s answer. Past [`STATS_FALLBACK_VALUES`]
+/// distinct values, the standard deviation is that of the most frequent ones.
+pub fn parse_stats_fallback(v: &Value) -> Result<Option<MetricStats>, StoreError> {
+    let aggs = v
+        .pointer("/aggregations")
+        .ok_or_else(|| StoreError::Malformed("no aggregations".into()))?;
+    let count = aggs["count"]["value"].as_u64().unwrap_or(0);
+    if count == 0 {
+        return Ok(None);
+    }
+    let mut stats = MetricStats {
+        count,
+        mean: value(&aggs["avg"]["value"]).unwrap_or(f64::NAN),
+        min: value(&aggs["min"]["value"]).unwrap_or(f64::NAN),
+        max: value(&aggs["max"]["value"]).unwrap_or(f64::NAN),
+        std_dev: f64::NAN,
+    };
+    let values: Vec<(f64, f64)> = buckets(v, "/aggregations/values/buckets")?
+        .iter()
+        .filter_map(|b| Some((value(&b["key"])?, b["doc_count"].as_u64()? as f64)))
+        .collect();
+    let n: f64 = values.iter().map(|(_, c)| c).sum();
+    if n > 0.0 {
+        let mean = values.iter().map(|(x, c)| x * c).sum::<f64>() / n;
+        let variance = values.iter().map(|(x, c)| c * (x - mean) * (x - mean)).sum::<f64>() / n;
+        if n as u64 == count {
+            stats.mean = mean;
+        }
+        stats.std_dev = variance.max(0.0).sqrt();
+    }
+    Ok(Some(stats))
+}
+
+/// The first or last document by time matching `query` (for engines whose
+/// `min`/`max` of a date field answer null).
+pub fn time_edge(query: Option<Value>, ascending: bool) -> Value {
+    let mut body = json!({
+        "size": 1,
+        "sort": [{ "@timestamp": if ascending { "asc" } else { "desc" } }],
+    });
+    if let Some(q) = query {
+        body["query"] = q;
+    }
+    body
+}
+
+/// The timestamp of [`time_edge`]'s hit, if any.
+pub fn parse_time_edge(v: &Value) -> Option<DateTime<Utc>> {
+    let hit = v.pointer("/hits/hits/0/_source/@timestamp")?.as_str()?;
+    DateTime::parse_from_rfc3339(hit).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// Whether an answer with documents left a date aggregation null.
+pub fn date_aggregation_is_null(v: &Value, pointer: &str) -> bool {
+    let hits = v.pointer("/hits/total/value").and_then(Value::as_u64).unwrap_or(0);
+    hits > 0 && v.pointer(pointer).is_some_and(Value::is_null)
+}
+
+/// The logs of one error code of [`error_codes`]: for its first and last time
+/// through [`time_edge`].
+pub fn error_code_filter(service: &str, code: &str, window: TimeWindow) -> Value {
+    json!({ "bool": { "filter": [
+        range(window),
+        { "term": { "service": service } },
+        { "term": { "error_code": code } },
+    ] } })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,6 +458,45 @@ mod tests {
         assert_eq!(points.len(), 1);
         assert_eq!(points[0].avg, 0.3);
         assert_eq!(points[0].at, window().start);
+    }
+
+    #[test]
+    fn the_stats_fallback_gives_the_population_deviation_of_the_values() {
+        let key = SeriesKey::new("auth-service", "error_rate");
+        let body = metric_stats_fallback(&key, window());
+        assert!(body["aggs"]["values"]["terms"].is_object());
+        assert!(!body.to_string().contains("extended_stats"));
+        // 1.25 once, 2.5 twice: mean 2.0833, population deviation 0.5893.
+        let answer = json!({ "aggregations": {
+            "count": { "value": 3 }, "avg": { "value": 2.0833333333 }, "min": { "value": 1.25 }, "max": { "value": 2.5 },
+            "values": { "buckets": [ { "key": 2.5, "doc_count": 2 }, { "key": 1.25, "doc_count": 1 } ], "sum_other_doc_count": 0 },
+        } });
+        let s = parse_stats_fallback(&answer).unwrap().unwrap();
+        assert_eq!((s.count, s.min, s.max), (3, 1.25, 2.5));
+        assert!((s.mean - 25.0 / 12.0).abs() < 1e-9, "{s:?}");
+        let expected = ((2.0 * (2.5f64 - 25.0 / 12.0).powi(2) + (1.25f64 - 25.0 / 12.0).powi(2)) / 3.0).sqrt();
+        assert!((s.std_dev - expected).abs() < 1e-9, "{s:?}");
+        let none = json!({ "aggregations": { "count": { "value": 0 }, "values": { "buckets": [] } } });
+        assert_eq!(parse_stats_fallback(&none).unwrap(), None);
+        let err = StoreError::Status {
+            status: 400,
+            message: "Unknown aggregation type [extended_stats] did you mean [terms]?".into(),
+        };
+        assert!(is_unsupported_aggregation(&err, "extended_stats"));
+        assert!(!is_unsupported_aggregation(&err, "percentiles"));
+    }
+
+    #[test]
+    fn date_edges_fall_back_to_sorted_hits() {
+        let null = json!({ "hits": { "total": { "value": 3 } }, "aggregations": { "first": { "value": null } } });
+        assert!(date_aggregation_is_null(&null, "/aggregations/first/value"));
+        let empty = json!({ "hits": { "total": { "value": 0 } }, "aggregations": { "first": { "value": null } } });
+        assert!(!date_aggregation_is_null(&empty, "/aggregations/first/value"));
+        let hit = json!({ "hits": { "hits": [ { "_source": { "@timestamp": "2026-02-13T14:00:00Z" } } ] } });
+        assert_eq!(parse_time_edge(&hit), Some(window().start));
+        let body = time_edge(Some(error_code_filter("auth-service", "E1", window())), false);
+        assert_eq!(body["sort"][0]["@timestamp"], "desc");
+        assert_eq!(body["size"], 1);
     }
 
     #[test]

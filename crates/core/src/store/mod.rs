@@ -150,6 +150,26 @@ pub trait Store {
     async fn write_logs(&self, docs: &[LogDoc]) -> Result<u64, StoreError>;
     async fn write_incidents(&self, docs: &[IncidentDoc]) -> Result<u64, StoreError>;
     async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError>;
+    /// A scenario's telemetry, reporting `(written, total)` as it goes;
+    /// searchable once this returns. Returns how many documents were written.
+    async fn write_telemetry(
+        &self,
+        metrics: &[MetricDoc],
+        logs: &[LogDoc],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<u64, StoreError> {
+        let total = metrics.len() + logs.len();
+        let mut written = 0;
+        for chunk in metrics.chunks(LOAD_CHUNK) {
+            written += self.write_metrics(chunk).await? as usize;
+            progress(written, total);
+        }
+        for chunk in logs.chunks(LOAD_CHUNK) {
+            written += self.write_logs(chunk).await? as usize;
+            progress(written, total);
+        }
+        Ok(written as u64)
+    }
 
     /// Every (service, metric) with data in the window.
     async fn series_keys(&self, window: TimeWindow) -> Result<Vec<SeriesKey>, StoreError>;
@@ -237,15 +257,7 @@ pub async fn load_dataset<S: Store>(
     let total = data.len();
     store.clear_telemetry().await?;
     store.write_incidents(&crate::sim::seeded_incidents(anchor)).await?;
-    let mut written = 0;
-    for chunk in data.metrics.chunks(LOAD_CHUNK) {
-        written += store.write_metrics(chunk).await? as usize;
-        progress(written, total);
-    }
-    for chunk in data.logs.chunks(LOAD_CHUNK) {
-        written += store.write_logs(chunk).await? as usize;
-        progress(written, total);
-    }
+    store.write_telemetry(&data.metrics, &data.logs, progress).await?;
     let counts = store.counts().await?;
     if counts.metrics + counts.logs != total as u64 {
         return Err(StoreError::CountMismatch {

@@ -3,8 +3,16 @@
 
 #![allow(dead_code, unused_imports)]
 
+use chrono::{DateTime, TimeZone, Utc};
 use fantoccini::Client;
+use quantumstate_core::elastic::{ElasticStore, IndexNames};
+use quantumstate_core::sim::{self, SimConfig};
+use quantumstate_core::Store;
+use quantumstate_server::proxy::ProxyConfig;
+use quantumstate_server::serve::{app, ServeConfig};
+use quantumstate_server::transport::{Credentials, HttpTransport};
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub use quantumstate_testkit::{browser, osmem, Running};
 
@@ -60,4 +68,31 @@ pub async fn spawn_router(router: axum::Router) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     format!("http://{addr}")
+}
+
+/// The simulated "now" of the store tests.
+pub fn anchor() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 13, 15, 0, 0).unwrap()
+}
+
+/// A proxy (prefix-isolated) in front of `es_url`; returns the store that talks to it.
+pub async fn elastic_via_proxy(es_url: &str, prefix: &str) -> ElasticStore<HttpTransport> {
+    let dir = tempfile::tempdir().unwrap().keep();
+    std::fs::write(dir.join("index.html"), "<!DOCTYPE html>").unwrap();
+    let proxy = ProxyConfig {
+        es_url: Some(es_url.into()),
+        index_prefix: prefix.into(),
+        ..Default::default()
+    };
+    let base = spawn_router(app(&ServeConfig { dist: dir, proxy }).unwrap()).await;
+    let transport = HttpTransport::new(&format!("{base}/es"), Credentials::default(), Duration::from_secs(30)).unwrap();
+    ElasticStore::new(transport, IndexNames { prefix: prefix.into() })
+}
+
+/// Replace the store's telemetry with `config`'s as the app does
+/// (`store::load_scenario`: its count check is exact).
+pub async fn load<S: Store>(store: &S, config: &SimConfig) -> sim::Dataset {
+    quantumstate_core::store::load_scenario(store, config, &mut |_, _| {})
+        .await
+        .unwrap_or_else(|e| panic!("loading {}: {e}", config.scenario))
 }

@@ -1,0 +1,187 @@
+//! What a real engine does that a stand-in may not: near-real-time search
+//! (a write is searchable only after a refresh), per-item errors from Lucene's
+//! mappings and versioning, and a node that goes away mid-ingest. Each runs
+//! on osmem-server and on OpenSearch (the node that stops is one of its own).
+
+mod support;
+
+use quantumstate_core::elastic::{BulkConfig, BulkOp};
+use quantumstate_core::sim::{self, Scenario, SimConfig};
+use quantumstate_core::store::LogQuery;
+use quantumstate_core::{Document, Level, MetricDoc, Store, StoreError};
+use quantumstate_testkit::{engines, opensearch};
+use support::{anchor, elastic_via_proxy};
+
+fn metrics(n: usize) -> Vec<MetricDoc> {
+    let mut config = SimConfig::new(Scenario::Healthy, 9, anchor());
+    config.history_minutes = 600;
+    let data = sim::generate(&config);
+    assert!(data.metrics.len() >= n, "{} metrics generated", data.metrics.len());
+    data.metrics.into_iter().take(n).collect()
+}
+
+/// Once a bulk write returns, the last chunk is searchable: the writer sends
+/// it alone, after the others, with `refresh=wait_for`. On OpenSearch a write
+/// is otherwise visible only after the next refresh (every second).
+#[tokio::test]
+async fn a_finished_bulk_write_is_searchable_at_once_last_chunk_included() {
+    for engine in engines() {
+        let store = elastic_via_proxy(&engine.url, &engine.prefix("nrt"))
+            .await
+            .with_bulk_config(BulkConfig {
+                max_docs: 400,
+                ..BulkConfig::default()
+            });
+        store.setup(anchor()).await.unwrap();
+        for round in 0..3 {
+            let docs = metrics(1_000 + 700 * round);
+            let report = store.bulk(&docs, &mut |_| {}).await.unwrap();
+            assert_eq!(report.written, docs.len() as u64, "{}", engine.kind);
+            // No wait, no retry: counted and found right away.
+            assert_eq!(
+                store.counts().await.unwrap().metrics,
+                docs.len() as u64,
+                "{} round {round}",
+                engine.kind
+            );
+            let last = docs.last().unwrap();
+            let key = quantumstate_core::store::SeriesKey::new(&last.service, &last.metric_type);
+            let window =
+                quantumstate_core::TimeWindow::new(last.timestamp, last.timestamp + chrono::TimeDelta::seconds(1));
+            let stats = store.metric_stats(&key, window).await.unwrap();
+            assert_eq!(stats.map(|s| s.count), Some(1), "{} round {round}", engine.kind);
+        }
+        // The app's load path refreshes once at the end instead: also exact at once.
+        let data = quantumstate_core::store::load_scenario(
+            &store,
+            &SimConfig::new(Scenario::ErrorSpike, 4, anchor()),
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        let q = LogQuery {
+            service: None,
+            min_level: Level::Debug,
+            window: data.truth.timeline.window(),
+            words: vec![],
+            limit: 1,
+        };
+        assert_eq!(
+            store.count_logs(&q).await.unwrap(),
+            data.logs.len() as u64,
+            "{}",
+            engine.kind
+        );
+    }
+}
+
+/// Write-once (`create`) over documents already there: the engine answers
+/// 409 (version conflict) for exactly those, and the new ones are written.
+#[tokio::test]
+async fn version_conflicts_are_reported_per_document_and_the_rest_is_written() {
+    for engine in engines() {
+        let store = elastic_via_proxy(&engine.url, &engine.prefix("conflict")).await;
+        store.setup(anchor()).await.unwrap();
+        let docs = metrics(900);
+        store.bulk(&docs[..600], &mut |_| {}).await.unwrap();
+        let once = store.with_bulk_config(BulkConfig {
+            op: BulkOp::Create,
+            max_docs: 250,
+            ..BulkConfig::default()
+        });
+        let err = once.bulk(&docs[500..], &mut |_| {}).await.unwrap_err();
+        let StoreError::PartialWrite { total, failures } = err else {
+            panic!("{}: {err:?}", engine.kind)
+        };
+        assert_eq!(total, 400);
+        let mut failed: Vec<String> = failures.iter().map(|f| f.id.clone()).collect();
+        failed.sort();
+        let mut expected: Vec<String> = docs[500..600].iter().map(|d| d.doc_id()).collect();
+        expected.sort();
+        assert_eq!(failed, expected, "{}", engine.kind);
+        assert!(
+            failures.iter().all(|f| f.status == 409),
+            "{}: {:?}",
+            engine.kind,
+            failures[0]
+        );
+        assert_eq!(once.counts().await.unwrap().metrics, 900, "{}", engine.kind);
+    }
+}
+
+/// A value no mapping accepts (a word in a float field): exactly that document fails.
+#[tokio::test]
+async fn a_mapping_conflict_fails_only_its_document() {
+    #[derive(serde::Serialize)]
+    struct Raw(serde_json::Value);
+    impl Document for Raw {
+        const INDEX: quantumstate_core::Index = quantumstate_core::Index::Metrics;
+        fn doc_id(&self) -> String {
+            self.0["id"].as_str().unwrap_or_default().to_string()
+        }
+    }
+    for engine in engines() {
+        // Straight to the cluster: the proxy refuses documents outside the data model.
+        let store = quantumstate_server::cli::elastic_store(&engine.url, &engine.prefix("mapping")).unwrap();
+        store.setup(anchor()).await.unwrap();
+        let mut docs: Vec<Raw> = (0..30)
+            .map(|i| {
+                Raw(
+                    serde_json::json!({ "id": format!("ok-{i}"), "@timestamp": "2026-02-13T14:00:00Z",
+                "service": "s", "region": "r", "metric_type": "m", "value": i, "unit": "u" }),
+                )
+            })
+            .collect();
+        docs[29] = Raw(serde_json::json!({ "id": "word", "@timestamp": "2026-02-13T14:00:00Z",
+            "service": "s", "region": "r", "metric_type": "m", "value": "high", "unit": "u" }));
+        let err = store.bulk(&docs, &mut |_| {}).await.unwrap_err();
+        let StoreError::PartialWrite { failures, .. } = err else {
+            panic!("{}: {err:?}", engine.kind)
+        };
+        assert_eq!(failures.len(), 1, "{}", engine.kind);
+        assert_eq!(
+            (failures[0].id.as_str(), failures[0].status),
+            ("word", 400),
+            "{}",
+            engine.kind
+        );
+        assert_eq!(store.counts().await.unwrap().metrics, 29, "{}", engine.kind);
+    }
+}
+
+/// The node goes away while a scenario is being written: the load fails with
+/// an error that says the engine cannot be reached, and claims nothing.
+#[tokio::test]
+async fn a_node_stopped_mid_ingest_fails_the_load_clearly_and_claims_nothing() {
+    let log = std::env::temp_dir().join(format!("qs-engine-stopped-{}.log", std::process::id()));
+    let (mut node, url, _) = opensearch(&log);
+    let engine_url = url.clone();
+    let store = elastic_via_proxy(&engine_url, "stopped-")
+        .await
+        .with_bulk_config(BulkConfig {
+            max_docs: 500,
+            in_flight: 2,
+            ..BulkConfig::default()
+        });
+    store.setup(anchor()).await.unwrap();
+    let mut config = SimConfig::new(Scenario::MemoryLeak, 2, anchor());
+    config.history_minutes = 24 * 60;
+    let mut last = (0, 0);
+    let result = quantumstate_core::store::load_scenario(&store, &config, &mut |done, total| {
+        if last.0 == 0 && done > 0 {
+            node.stop();
+        }
+        last = (done, total);
+    })
+    .await;
+    let err = result.expect_err("the load cannot succeed without its node");
+    let text = err.to_string();
+    assert!(
+        matches!(err, StoreError::Unreachable(_) | StoreError::Status { status: 502, .. }),
+        "{err:?}"
+    );
+    assert!(text.contains("cannot reach"), "{text}");
+    assert!(last.0 > 0 && last.0 < last.1, "progress stopped part-way: {last:?}");
+    // Nobody answers any more: no read pretends otherwise.
+    assert!(store.counts().await.is_err());
+}
