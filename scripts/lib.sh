@@ -7,6 +7,7 @@ TOOLS="${QS_TOOLS:-$HOME/.local/share/quantumstate}"
 TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132"
 OSMEM_VERSION="0.1.6"
+AXE_VERSION="4.14.1"
 export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
 export TRUNK_SKIP_VERSION_CHECK=true
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -52,6 +53,13 @@ ensure_test_tools() {
         say "installing osmem-server $OSMEM_VERSION (Elasticsearch-compatible test server)"
         python3 -m pip install --quiet --disable-pip-version-check "osmem-server==$OSMEM_VERSION" >&2
     fi
+    # axe-core, injected into the page by the accessibility tests (crates/server/tests/ux.rs).
+    if ! grep -qs "\"version\": \"$AXE_VERSION\"" "$TOOLS/node_modules/axe-core/package.json"; then
+        say "installing axe-core $AXE_VERSION (npm) into $TOOLS"
+        mkdir -p "$TOOLS"
+        npm install --prefix "$TOOLS" --no-audit --no-fund "axe-core@$AXE_VERSION" >&2
+    fi
+    export AXE_CORE="$TOOLS/node_modules/axe-core/axe.min.js"
 }
 
 build_app() {

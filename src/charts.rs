@@ -1,10 +1,11 @@
 //! Drawing charts with plotters on a `<canvas>`.
 
-use crate::api::ChartData;
+use crate::view_model::{ChartData, EventKind};
 use chrono::{DateTime, Utc};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use quantumstate_core::DecisionDoc;
+use quantumstate_core::MetricType;
 use web_sys::HtmlCanvasElement;
 
 /// Colours for one theme.
@@ -20,6 +21,8 @@ pub struct Palette {
     pub onset: RGBColor,
     pub detect: RGBColor,
     pub remedy: RGBColor,
+    /// A deploy that was looked at and ruled out.
+    pub herring: RGBColor,
 }
 
 pub const DARK: Palette = Palette {
@@ -33,19 +36,21 @@ pub const DARK: Palette = Palette {
     onset: RGBColor(250, 204, 21),
     detect: RGBColor(251, 146, 60),
     remedy: RGBColor(167, 139, 250),
+    herring: RGBColor(148, 163, 184),
 };
 
 pub const LIGHT: Palette = Palette {
     background: RGBColor(255, 255, 255),
     grid: RGBColor(203, 213, 225),
     text: RGBColor(30, 41, 59),
-    series: RGBColor(2, 132, 199),
-    healthy: RGBColor(22, 163, 74),
+    series: RGBColor(3, 105, 161),
+    healthy: RGBColor(21, 128, 61),
     baseline: RGBColor(100, 116, 139),
-    alarm: RGBColor(220, 38, 38),
-    onset: RGBColor(202, 138, 4),
-    detect: RGBColor(234, 88, 12),
-    remedy: RGBColor(124, 58, 237),
+    alarm: RGBColor(185, 28, 28),
+    onset: RGBColor(161, 98, 7),
+    detect: RGBColor(194, 65, 12),
+    remedy: RGBColor(109, 40, 217),
+    herring: RGBColor(71, 85, 105),
 };
 
 fn secs(at: DateTime<Utc>) -> f64 {
@@ -56,116 +61,273 @@ fn sized(canvas: &HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, plotte
     sized_to(canvas, 280, 180)
 }
 
-/// Match the canvas's pixel size to its CSS box (at least `min_w`×`min_h`).
+/// Match the canvas's backing store to its CSS box times the screen's pixel
+/// ratio (crisp on HiDPI), and draw in CSS pixels (at least `min_w`×`min_h`).
 fn sized_to(
     canvas: &HtmlCanvasElement,
     min_w: i32,
     min_h: i32,
 ) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, String> {
-    let width = canvas.client_width().max(min_w) as u32;
-    let height = canvas.client_height().max(min_h) as u32;
-    canvas.set_width(width);
-    canvas.set_height(height);
-    Ok(CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("no 2D context on the canvas")?
-        .into_drawing_area())
+    let ratio = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 4.0);
+    let width = canvas.client_width().max(min_w);
+    let height = canvas.client_height().max(min_h);
+    canvas.set_width((f64::from(width) * ratio).round() as u32);
+    canvas.set_height((f64::from(height) * ratio).round() as u32);
+    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D context on the canvas")?;
+    // plotters draws in CSS pixels (a CSS-sized area of the backing store);
+    // the context's transform scales them up to device pixels.
+    let context: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| wasm_bindgen::JsCast::dyn_into(c).ok())
+        .ok_or("no 2D context on the canvas")?;
+    context
+        .set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0)
+        .map_err(|_| "cannot scale the canvas")?;
+    Ok(backend
+        .into_drawing_area()
+        .shrink((0, 0), (width as u32, height as u32)))
 }
 
-fn hhmm(t: &f64) -> String {
-    DateTime::from_timestamp(*t as i64, 0)
-        .map(quantumstate_core::time::hm)
-        .unwrap_or_default()
+/// A metric's name and unit in words, for captions and labels.
+pub fn metric_words(metric: MetricType) -> &'static str {
+    match metric {
+        MetricType::MemoryPercent => "memory used, percent",
+        MetricType::CpuPercent => "CPU used, percent",
+        MetricType::ErrorRate => "errors per minute",
+        MetricType::RequestLatencyMs => "p95 latency, milliseconds",
+        MetricType::RequestsPerMin => "requests per minute",
+    }
 }
 
-/// The story chart: series, healthy band, baseline band, alarm line, onset,
-/// detection, forecast to critical, remediation and recovery.
+/// Tick text with the precision the range deserves (no "80.0").
+fn tick(v: f64, span: f64) -> String {
+    if span >= 10.0 || v.fract().abs() < 1e-9 {
+        ((v.round()) as i64).to_string()
+    } else {
+        let tenths = (v * 10.0).round() as i64;
+        format!("{}.{}", tenths / 10, (tenths % 10).abs())
+    }
+}
+
+/// The story chart's time axis: quiet history before `focus` squeezed into
+/// the first [`HISTORY_SHARE`] of the width, the incident given the rest.
+#[derive(Clone, Copy)]
+struct TimeAxis {
+    start: f64,
+    focus: f64,
+    end: f64,
+}
+
+/// Share of the width the compressed history gets.
+const HISTORY_SHARE: f64 = 0.16;
+
+impl TimeAxis {
+    fn compressed(&self) -> bool {
+        self.focus > self.start
+    }
+    fn x(&self, t: f64) -> f64 {
+        if !self.compressed() {
+            return (t - self.start) / (self.end - self.start);
+        }
+        if t < self.focus {
+            HISTORY_SHARE * (t - self.start) / (self.focus - self.start)
+        } else {
+            HISTORY_SHARE + (1.0 - HISTORY_SHARE) * (t - self.focus) / (self.end - self.focus)
+        }
+    }
+    fn t(&self, x: f64) -> f64 {
+        if !self.compressed() {
+            return self.start + x * (self.end - self.start);
+        }
+        if x < HISTORY_SHARE {
+            self.start + x / HISTORY_SHARE * (self.focus - self.start)
+        } else {
+            self.focus + (x - HISTORY_SHARE) / (1.0 - HISTORY_SHARE) * (self.end - self.focus)
+        }
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// An empty panel that says why it is empty.
+pub fn draw_empty(canvas: &HtmlCanvasElement, message: &str, p: Palette) -> Result<(), String> {
+    let root = sized(canvas)?;
+    root.fill(&p.background).map_err(err)?;
+    let (w, h) = root.dim_in_pixel();
+    let style = ("sans-serif", 14)
+        .into_font()
+        .color(&p.text)
+        .pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+    root.draw_text(message, &style, (w as i32 / 2, h as i32 / 2))
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+/// The story chart: series, healthy band, baseline band, alarm line, forecast,
+/// and every event of the incident as a labelled vertical line.
 pub fn draw_metric(canvas: &HtmlCanvasElement, data: &ChartData, p: Palette) -> Result<(), String> {
     let root = sized(canvas)?;
-    root.fill(&p.background).map_err(|e| e.to_string())?;
+    root.fill(&p.background).map_err(err)?;
     let (Some(first), Some(last)) = (data.points.first(), data.points.last()) else {
         return Ok(());
     };
-    let mut x_end = secs(last.at) + 1.0;
+    let mut end = secs(last.at) + 1.0;
     if let Some((_, (eta, _))) = data.forecast {
-        x_end = x_end.max(secs(eta).min(secs(last.at) + 3600.0));
+        end = end.max(secs(eta).min(secs(last.at) + 3600.0));
     }
-    let x_range = secs(first.at)..x_end;
-    let y_max = data.points.iter().map(|q| q.max).fold(data.alarm, f64::max) * 1.12;
+    let start = secs(first.at);
+    let axis = TimeAxis {
+        start,
+        focus: data.focus_from.map_or(start, secs).clamp(start, end),
+        end,
+    };
+    let y_max = data.points.iter().map(|q| q.max).fold(data.alarm, f64::max) * 1.22;
+    let (w, _) = root.dim_in_pixel();
     let mut chart = ChartBuilder::on(&root)
         .margin(10)
-        .x_label_area_size(26)
-        .y_label_area_size(52)
+        .margin_right(16)
+        .x_label_area_size(22)
+        .y_label_area_size(40)
         .caption(
-            format!("{} — {}", data.service, data.metric.label()),
-            ("sans-serif", 15).into_font().color(&p.text),
+            format!("{} · {} · times UTC", data.service, metric_words(data.metric)),
+            ("sans-serif", 14).into_font().color(&p.text),
         )
-        .build_cartesian_2d(x_range.clone(), 0.0..y_max)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(0.0..1.0, 0.0..y_max)
+        .map_err(err)?;
+    let x_fmt = |x: &f64| {
+        DateTime::from_timestamp(axis.t(*x) as i64, 0)
+            .map(quantumstate_core::time::hm)
+            .unwrap_or_default()
+    };
+    let y_fmt = |v: &f64| tick(*v, y_max);
     chart
         .configure_mesh()
         .light_line_style(p.grid.mix(0.25))
         .bold_line_style(p.grid.mix(0.6))
         .axis_style(p.grid)
         .label_style(("sans-serif", 12).into_font().color(&p.text))
-        .axis_desc_style(("sans-serif", 12).into_font().color(&p.text))
-        .x_labels(7)
-        .x_label_formatter(&hhmm)
-        .x_desc("time (UTC)")
-        .y_desc(data.metric.unit())
+        .x_labels(((w / 90) as usize).clamp(3, 8))
+        .y_labels(6)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
         .draw()
-        .map_err(|e| e.to_string())?;
+        .map_err(err)?;
+    if axis.compressed() {
+        chart
+            .draw_series([Rectangle::new(
+                [(0.0, 0.0), (HISTORY_SHARE, y_max)],
+                p.grid.mix(0.18).filled(),
+            )])
+            .map_err(err)?;
+        chart
+            .draw_series([Text::new(
+                "earlier, compressed",
+                (0.01, y_max * 0.06),
+                ("sans-serif", 11).into_font().color(&p.text),
+            )])
+            .map_err(err)?;
+    }
     let band = |lo: f64, hi: f64, color: RGBColor, alpha: f64| {
-        Rectangle::new([(x_range.start, lo), (x_range.end, hi)], color.mix(alpha).filled())
+        Rectangle::new([(0.0, lo), (1.0, hi)], color.mix(alpha).filled())
     };
     chart
-        .draw_series([band(data.healthy.0, data.healthy.1, p.healthy, 0.10)])
-        .map_err(|e| e.to_string())?;
+        .draw_series([band(data.healthy.0, data.healthy.1.min(y_max), p.healthy, 0.10)])
+        .map_err(err)?;
     if let Some((lo, hi)) = data.baseline_band {
         chart
             .draw_series([band(lo.max(0.0), hi, p.baseline, 0.18)])
-            .map_err(|e| e.to_string())?;
+            .map_err(err)?;
     }
     chart
         .draw_series(DashedLineSeries::new(
-            [(x_range.start, data.alarm), (x_range.end, data.alarm)],
+            [(0.0, data.alarm), (1.0, data.alarm)],
             6,
             4,
             p.alarm.stroke_width(1),
         ))
-        .map_err(|e| e.to_string())?;
-    let vline = |at: DateTime<Utc>, color: RGBColor| {
-        LineSeries::new([(secs(at), 0.0), (secs(at), y_max)], color.stroke_width(2))
-    };
-    for (at, color) in [
-        (data.onset, p.onset),
-        (data.detected_at, p.detect),
-        (data.remediation_at, p.remedy),
-        (data.recovered_at, p.healthy),
-    ] {
-        if let Some(at) = at {
-            chart.draw_series(vline(at, color)).map_err(|e| e.to_string())?;
+        .map_err(err)?;
+    chart
+        .draw_series([Text::new(
+            format!("alarm {}", tick(data.alarm, y_max)),
+            (
+                0.005 + if axis.compressed() { HISTORY_SHARE } else { 0.0 },
+                data.alarm + y_max * 0.015,
+            ),
+            ("sans-serif", 11).into_font().color(&p.alarm),
+        )])
+        .map_err(err)?;
+    // Event lines, their labels staggered into rows so none overlap.
+    let (plot_w, _) = chart.plotting_area().dim_in_pixel();
+    let mut rows_end: Vec<f64> = Vec::new();
+    for e in &data.events {
+        let x = axis.x(secs(e.at));
+        if !(0.0..=1.0).contains(&x) {
+            continue;
         }
+        let color = match e.kind {
+            EventKind::Onset => p.onset,
+            EventKind::Flagged => p.detect,
+            EventKind::Deploy => p.alarm,
+            EventKind::DeployRuledOut => p.herring,
+            EventKind::Remediation => p.remedy,
+            EventKind::Recovered => p.healthy,
+        };
+        let line = [(x, 0.0), (x, y_max)];
+        if e.kind == EventKind::DeployRuledOut {
+            chart
+                .draw_series(DashedLineSeries::new(line, 4, 3, color.stroke_width(2)))
+                .map_err(err)?;
+        } else {
+            chart
+                .draw_series(LineSeries::new(line, color.stroke_width(2)))
+                .map_err(err)?;
+        }
+        let label_w = (e.label.chars().count() as f64 * 6.4 + 8.0) / f64::from(plot_w.max(1));
+        // Right of the line when there is room, else left of it.
+        let left = if x + label_w > 1.0 { x - label_w } else { x + 0.004 };
+        let row = rows_end.iter().position(|end| *end < left).unwrap_or(rows_end.len());
+        if row == rows_end.len() {
+            rows_end.push(f64::NEG_INFINITY);
+        }
+        rows_end[row] = left + label_w;
+        chart
+            .draw_series([Text::new(
+                e.label.clone(),
+                (left, y_max * (0.985 - 0.075 * row as f64)),
+                ("sans-serif", 11).into_font().color(&color),
+            )])
+            .map_err(err)?;
     }
     chart
         .draw_series(LineSeries::new(
-            data.points.iter().map(|q| (secs(q.at), q.avg)),
+            data.points.iter().map(|q| (axis.x(secs(q.at)), q.avg)),
             p.series.stroke_width(2),
         ))
-        .map_err(|e| e.to_string())?;
+        .map_err(err)?;
     if let Some(((t0, v0), (t1, v1))) = data.forecast {
+        let (x0, x1) = (axis.x(secs(t0)), axis.x(secs(t1)).min(1.0));
         chart
             .draw_series(DashedLineSeries::new(
-                [(secs(t0), v0), (secs(t1), v1)],
+                [(x0, v0), (x1, v1)],
                 5,
                 4,
                 p.detect.stroke_width(2),
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(err)?;
         chart
-            .draw_series([Circle::new((secs(t1), v1), 4, p.detect.filled())])
-            .map_err(|e| e.to_string())?;
+            .draw_series([Circle::new((x1, v1), 4, p.detect.filled())])
+            .map_err(err)?;
     }
-    root.present().map_err(|e| e.to_string())
+    root.present().map_err(err)
 }
 
 /// Agents on a time axis: one row per agent, a dot per decision.
@@ -233,7 +395,7 @@ pub fn draw_mttr(canvas: &HtmlCanvasElement, bars: &[(String, f64, bool)], p: Pa
     if bars.is_empty() {
         return Ok(());
     }
-    let max = bars.iter().map(|b| b.1).fold(1.0, f64::max) * 1.15;
+    let max = bars.iter().map(|b| b.1).fold(1.0, f64::max) * 1.2;
     let mut chart = ChartBuilder::on(&root)
         .margin(10)
         .x_label_area_size(24)
@@ -248,8 +410,8 @@ pub fn draw_mttr(canvas: &HtmlCanvasElement, bars: &[(String, f64, bool)], p: Pa
         .axis_style(p.grid)
         .label_style(("sans-serif", 12).into_font().color(&p.text))
         .x_labels(0)
-        .y_desc("MTTR (min)")
-        .axis_desc_style(("sans-serif", 12).into_font().color(&p.text))
+        .y_labels(5)
+        .y_label_formatter(&|v: &f64| tick(*v, max))
         .draw()
         .map_err(|e| e.to_string())?;
     chart
@@ -258,13 +420,17 @@ pub fn draw_mttr(canvas: &HtmlCanvasElement, bars: &[(String, f64, bool)], p: Pa
             Rectangle::new([(i as f64 + 0.2, 0.0), (i as f64 + 0.8, *v)], color.filled())
         }))
         .map_err(|e| e.to_string())?;
-    // Labels above the bars: name and minutes.
+    // Labels above the bars, centred: name and minutes.
+    let centred = plotters::style::text_anchor::Pos::new(
+        plotters::style::text_anchor::HPos::Center,
+        plotters::style::text_anchor::VPos::Bottom,
+    );
     chart
         .draw_series(bars.iter().enumerate().map(|(i, (label, v, _))| {
             Text::new(
-                format!("{label}: {v:.0}"),
-                (i as f64 + 0.2, *v + max * 0.03),
-                ("sans-serif", 12).into_font().color(&p.text),
+                format!("{label}: {}", tick(*v, max)),
+                (i as f64 + 0.5, *v + max * 0.02),
+                ("sans-serif", 12).into_font().color(&p.text).pos(centred),
             )
         }))
         .map_err(|e| e.to_string())?;

@@ -3,7 +3,8 @@
 //! panels, switch stores, share. Signals in, signals out; no markup here. The
 //! pipeline in core is the only driver of the agents; the controller listens.
 
-use crate::api::{self, AppStore, ChartData, RunState, ServiceHealth, Tally};
+use crate::api::{self, AppStore};
+use crate::view_model::{AuditRow, ChartData, RunState, ServiceHealth, Tally};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -19,11 +20,15 @@ pub const SEQUENCE_STEP_MINUTES: i64 = 30;
 /// Live replay: one simulated minute per tick, a tick every 250 ms real time.
 pub const REPLAY_STEP_MINUTES: i64 = 1;
 pub const REPLAY_TICK_MS: u32 = 250;
+/// Staged reveal: one agent card lands every this many milliseconds (four
+/// cards: 1.6 s). Presentation only: the agents have finished by then.
+pub const REVEAL_STEP_MS: u32 = 400;
+/// Run all: how long each finished incident stays on screen before the next.
+pub const SEQUENCE_HOLD_MS: u32 = 900;
 /// Seed used when the user has not chosen one.
 pub const DEFAULT_SEED: u64 = 42;
 const STORAGE_MODE: &str = "quantumstate.mode";
 const STORAGE_PROXY: &str = "quantumstate.proxy";
-const STORAGE_THEME: &str = "quantumstate.theme";
 
 /// The knobs of the next run.
 #[derive(Clone, Copy)]
@@ -34,6 +39,8 @@ pub struct Knobs {
     pub threshold: RwSignal<f64>,
     /// Live replay instead of instant backdated injection.
     pub live: RwSignal<bool>,
+    /// Tell a finished run card by card (false: all at once).
+    pub staged: RwSignal<bool>,
 }
 
 /// Everything the views read, and the actions they call.
@@ -49,9 +56,14 @@ pub struct Controller {
     pub error: RwSignal<Option<String>>,
     pub notice: RwSignal<Option<String>>,
     pub chart: RwSignal<Option<ChartData>>,
-    pub audit: RwSignal<Vec<api::AuditRow>>,
+    pub audit: RwSignal<Vec<AuditRow>>,
     pub history: RwSignal<Vec<IncidentDoc>>,
     pub health: RwSignal<Vec<ServiceHealth>>,
+    /// The services as they stood when Cassandra looked (the incident at its worst).
+    pub health_peak: RwSignal<Vec<ServiceHealth>>,
+    /// Agent cards on screen in the staged reveal.
+    pub revealed: RwSignal<usize>,
+    reveal_gen: StoredValue<u64>,
     pub counts: RwSignal<Option<IndexCounts>>,
     pub tally: RwSignal<Tally>,
     pub knobs: Knobs,
@@ -110,29 +122,11 @@ fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-}
-
-fn remember(key: &str, value: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(key, value);
-    }
-}
-
-fn recall(key: &str) -> Option<String> {
-    storage().and_then(|s| s.get_item(key).ok().flatten())
-}
-
 impl Controller {
     pub fn new() -> Self {
-        let prefers_dark = web_sys::window()
-            .and_then(|w| w.match_media("(prefers-color-scheme: light)").ok().flatten())
-            .map(|m| !m.matches())
-            .unwrap_or(true);
-        let dark = recall(STORAGE_THEME).map(|t| t != "light").unwrap_or(prefers_dark);
-        let proxy = recall(STORAGE_PROXY).unwrap_or_else(|| "/es".to_string());
-        let store = if recall(STORAGE_MODE).as_deref() == Some("elastic") {
+        let dark = crate::ui::initial_theme_is_dark();
+        let proxy = crate::ui::recall(STORAGE_PROXY).unwrap_or_else(|| "/es".to_string());
+        let store = if crate::ui::recall(STORAGE_MODE).as_deref() == Some("elastic") {
             AppStore::elastic(&proxy)
         } else {
             AppStore::embedded()
@@ -150,6 +144,9 @@ impl Controller {
             audit: RwSignal::new(Vec::new()),
             history: RwSignal::new(Vec::new()),
             health: RwSignal::new(Vec::new()),
+            health_peak: RwSignal::new(Vec::new()),
+            revealed: RwSignal::new(0),
+            reveal_gen: StoredValue::new(0),
             counts: RwSignal::new(None),
             tally: RwSignal::new(Tally::default()),
             knobs: Knobs {
@@ -158,6 +155,7 @@ impl Controller {
                 target: RwSignal::new(None),
                 threshold: RwSignal::new(0.8),
                 live: RwSignal::new(false),
+                staged: RwSignal::new(true),
             },
             queue: RwSignal::new(Vec::new()),
             share: RwSignal::new(None),
@@ -165,7 +163,7 @@ impl Controller {
             last_anchor: RwSignal::new(None),
             pending: RwSignal::new(None),
         };
-        c.apply_theme();
+        crate::ui::apply_theme(dark);
         c
     }
 
@@ -175,21 +173,6 @@ impl Controller {
 
     pub fn is_busy(&self) -> bool {
         self.busy.get().is_some()
-    }
-
-    pub fn toggle_theme(&self) {
-        self.dark.update(|d| *d = !*d);
-        remember(STORAGE_THEME, if self.dark.get_untracked() { "dark" } else { "light" });
-        self.apply_theme();
-    }
-
-    fn apply_theme(&self) {
-        if let Some(root) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element())
-        {
-            let _ = root.set_attribute("data-theme", if self.dark.get_untracked() { "dark" } else { "light" });
-        }
     }
 
     /// On page load: replay a share link, or say why it cannot and show the healthy platform.
@@ -234,15 +217,34 @@ impl Controller {
         }
     }
 
+    /// Whether a new run may start: asks first when Surgeon waits for approval
+    /// (starting another abandons that incident).
+    fn may_start(&self, what: &str) -> bool {
+        if self.run.get_untracked().status != Some(ReportStatus::AwaitingApproval) {
+            return true;
+        }
+        crate::ui::confirm(&format!(
+            "Surgeon is still waiting for your approval. Abandon that incident and run {what}?"
+        ))
+    }
+
     /// Run one scenario now (a click).
     pub fn run_now(&self, scenario: Scenario) {
+        if !self.may_start(scenario.title()) {
+            return;
+        }
         self.notice.set(None);
+        crate::ui::bring_story_into_view();
         self.run_sequence(vec![scenario], self.fresh_anchor());
     }
 
     /// Run every incident scenario in turn.
     pub fn run_all(&self) {
+        if !self.may_start("every scenario in sequence") {
+            return;
+        }
         self.notice.set(None);
+        crate::ui::bring_story_into_view();
         let all = vec![
             Scenario::MemoryLeak,
             Scenario::DeploymentRollback,
@@ -282,16 +284,68 @@ impl Controller {
                 .flatten();
             let Some((scenario, anchor)) = next else { break };
             self.run_one(scenario, anchor).await;
-            if self.run.get_untracked().status == Some(ReportStatus::AwaitingApproval)
-                || self.error.get_untracked().is_some()
-            {
+            if self.error.get_untracked().is_some() {
                 break;
             }
-            if !self.queue.with_untracked(Vec::is_empty) {
-                // Show each finished run of a sequence, and keep the page responsive.
+            let more = !self.queue.with_untracked(Vec::is_empty);
+            if more {
+                // A sequence tells each incident in turn; the buttons wait.
+                self.busy.set(Some(format!(
+                    "Run all: {} finished, next one shortly…",
+                    scenario.title()
+                )));
+            }
+            self.reveal().await;
+            if self.run.get_untracked().status == Some(ReportStatus::AwaitingApproval) {
+                self.busy.set(None);
+                // Once the gate is drawn (the next task).
                 gloo_timers::future::TimeoutFuture::new(0).await;
+                crate::ui::ask_for_approval();
+                break;
+            }
+            if more {
+                gloo_timers::future::TimeoutFuture::new(if self.knobs.staged.get_untracked() {
+                    SEQUENCE_HOLD_MS
+                } else {
+                    0
+                })
+                .await;
+                self.busy.set(None);
             }
         }
+    }
+
+    /// Tell the finished run card by card (see [`REVEAL_STEP_MS`]), or at once
+    /// when staging is off; a newer run or [`Controller::skip_reveal`] stops it.
+    async fn reveal(self) {
+        let target = self.run.get_untracked().cards();
+        let generation = self.reveal_gen.get_value() + 1;
+        self.reveal_gen.set_value(generation);
+        if !self.knobs.staged.get_untracked() {
+            self.revealed.set(target);
+            return;
+        }
+        let mut shown = self.revealed.get_untracked().min(target);
+        while shown < target {
+            gloo_timers::future::TimeoutFuture::new(REVEAL_STEP_MS).await;
+            if self.reveal_gen.get_value() != generation {
+                return;
+            }
+            shown += 1;
+            self.revealed.set(shown);
+        }
+    }
+
+    /// Show the rest of the story now.
+    pub fn skip_reveal(&self) {
+        self.reveal_gen.update_value(|g| *g += 1);
+        self.revealed.set(self.run.get_untracked().cards());
+    }
+
+    /// Whether the staged reveal is still telling the run.
+    pub fn revealing(&self) -> bool {
+        let run = self.run.get();
+        run.status.is_some() && self.revealed.get() < run.cards()
     }
 
     fn agents(&self) -> AgentConfig {
@@ -307,6 +361,9 @@ impl Controller {
         let mut config = quantumstate_core::SimConfig::new(scenario, self.knobs.seed.get_untracked(), anchor);
         config.intensity = self.knobs.intensity.get_untracked();
         config.target = self.knobs.target.get_untracked();
+        self.reveal_gen.update_value(|g| *g += 1);
+        self.revealed.set(0);
+        self.health_peak.set(Vec::new());
         self.run.set(RunState::default());
         self.busy.set(Some(format!(
             "Generating and writing {} to the {}…",
@@ -370,9 +427,9 @@ impl Controller {
         store: &AppStore,
         config: &quantumstate_core::SimConfig,
     ) -> Result<DateTime<Utc>, quantumstate_core::StoreError> {
-        let mut replay = api::Replay::start(store, config).await?;
+        let (mut replay, loaded) = api::start_replay(store, config).await?;
         self.run.update(|r| {
-            r.loaded = Some(replay.loaded.clone());
+            r.loaded = Some(loaded);
             r.replay_now = Some(replay.now);
         });
         let agents = self.agents();
@@ -416,6 +473,8 @@ impl Controller {
                 c.error.set(Some(format!("Could not record the answer: {e}")));
             }
             c.settle().await;
+            crate::ui::approval_answered();
+            c.reveal().await;
             c.drain_queue().await;
         });
     }
@@ -440,13 +499,18 @@ impl Controller {
             if let Ok(h) = api::platform_health(&store, at).await {
                 self.health.set(h);
             }
+            if let Some(scan) = run.scan.as_ref().filter(|s| s.detection.is_some()) {
+                if let Ok(h) = api::platform_health(&store, scan.now).await {
+                    self.health_peak.set(h);
+                }
+            }
         }
         match api::chart_data(&store, &run).await {
             Ok(c) => self.chart.set(c),
             Err(e) => self.error.set(Some(format!("Could not read the chart data: {e}"))),
         }
         if let Ok(d) = store.decisions(200).await {
-            self.audit.set(d.into_iter().map(api::AuditRow::from).collect());
+            self.audit.set(d.into_iter().map(AuditRow::from).collect());
         }
         if let Ok(h) = store
             .incidents(&IncidentQuery {
@@ -473,33 +537,15 @@ impl Controller {
             c.run.set(RunState::default());
             c.chart.set(None);
             c.health.set(Vec::new());
+            c.health_peak.set(Vec::new());
+            c.revealed.set(0);
             c.refresh().await;
         });
     }
 
-    /// The link that replays the last sequence, under the page's own path.
-    pub fn share_url(&self) -> Option<String> {
-        let link = self.share.get()?;
-        let location = web_sys::window()?.location();
-        let origin = location.origin().ok()?;
-        let path = location.pathname().ok()?;
-        Some(format!("{origin}{path}?{}", link.to_query()))
-    }
-
-    pub fn copy_share(&self) {
-        let Some(url) = self.share_url() else { return };
-        if let Some(w) = web_sys::window() {
-            let _ = w.navigator().clipboard().write_text(&url);
-            let _ = w
-                .history()
-                .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
-        }
-        self.notice.set(Some(format!("Link copied: {url}")));
-    }
-
     /// Switch to the embedded store.
     pub fn use_embedded(&self) {
-        remember(STORAGE_MODE, "embedded");
+        crate::ui::remember(STORAGE_MODE, "embedded");
         self.store.set_value(AppStore::embedded());
         self.mode.set(self.store().label());
         self.error.set(None);
@@ -518,8 +564,8 @@ impl Controller {
             c.busy.set(None);
             match result {
                 Ok(report) => {
-                    remember(STORAGE_MODE, "elastic");
-                    remember(STORAGE_PROXY, &proxy);
+                    crate::ui::remember(STORAGE_MODE, "elastic");
+                    crate::ui::remember(STORAGE_PROXY, &proxy);
                     c.proxy_url.set(proxy);
                     c.store.set_value(candidate);
                     c.mode.set("Elasticsearch");

@@ -1,13 +1,16 @@
 //! The QuantumState browser app (Leptos, client-side rendered, built with Trunk).
 //!
 //! Views only render and dispatch; the app's state and actions are in
-//! [`controller`], data access over `quantumstate-core` in [`api`], chart
-//! drawing in [`charts`].
+//! [`controller`], data access over `quantumstate-core` in [`api`], what the
+//! views show (headline, chart data, tallies) in [`view_model`], chart drawing
+//! in [`charts`], and page-level focus, scrolling and title in [`ui`].
 #![cfg(target_arch = "wasm32")]
 
 pub mod api;
 pub mod charts;
 pub mod controller;
+pub mod ui;
+pub mod view_model;
 pub mod views;
 
 /// Mount the app on `<body>`.
@@ -18,6 +21,13 @@ pub fn start() {
     }
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(views::App);
+    // index.html's static first screen, replaced in the same frame the app paints.
+    if let Some(shell) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("shell"))
+    {
+        shell.remove();
+    }
     if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
         let _ = perf.mark("app-mounted");
     }

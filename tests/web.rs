@@ -1,10 +1,12 @@
 //! In-browser tests (wasm-bindgen-test in headless Chromium): determinism on
-//! wasm, scenario loading, chart preparation, share links, and the timeline
-//! component driven by clicks.
+//! wasm, scenario loading, chart preparation, share links, the whole app
+//! driven by clicks, and components mounted alone with props (headline,
+//! timeline, topology map, story chart).
 #![cfg(target_arch = "wasm32")]
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use quantumstate_app::api::{self, RunState};
+use quantumstate_app::api;
+use quantumstate_app::view_model::{self, RunState};
 use quantumstate_core::agents::{AgentConfig, Pipeline};
 use quantumstate_core::share::ShareLink;
 use quantumstate_core::sim::{self, Scenario, SimConfig};
@@ -69,10 +71,10 @@ fn long_series_are_decimated_to_at_most_600_points() {
     let end = Utc.with_ymd_and_hms(2026, 2, 13, 15, 0, 0).unwrap();
     for hours in [1, 4, 24, 24 * 7] {
         let window = TimeWindow::new(end - TimeDelta::hours(hours), end);
-        let bucket = api::chart_bucket(window, 30);
+        let bucket = view_model::chart_bucket(window, 30);
         assert_eq!(bucket.num_seconds() % 30, 0);
         assert!(
-            window.length().num_seconds() / bucket.num_seconds() <= api::MAX_CHART_POINTS,
+            window.length().num_seconds() / bucket.num_seconds() <= view_model::MAX_CHART_POINTS,
             "{hours} h"
         );
     }
@@ -157,4 +159,292 @@ async fn the_timeline_fills_agent_by_agent_and_ends_resolved() {
         "quiet scan + four records"
     );
     drop(handle);
+}
+
+// ---- Components mounted alone, with props ----
+
+use leptos::prelude::*;
+use quantumstate_app::view_model::{ChartData, EventKind};
+use quantumstate_app::views::{HeadlineBanner, StoryChart, Timeline, TopologyMap};
+use quantumstate_core::agents::guardian::Verdict;
+use quantumstate_core::agents::ReportStatus;
+use quantumstate_core::topology::Topology;
+
+/// One scenario through the whole pipeline on a fresh embedded store.
+async fn run_scenario(scenario: Scenario, seed: u64) -> (MemoryStore, RunState) {
+    let store = MemoryStore::new();
+    let anchor = Utc.with_ymd_and_hms(2026, 2, 13, 15, 0, 0).unwrap();
+    let config = SimConfig::new(scenario, seed, anchor);
+    let loaded = api::load_scenario(&store, &config, &mut |_, _| {}).await.unwrap();
+    let report = Pipeline::new(&store, AgentConfig::default())
+        .run(loaded.truth.timeline.end)
+        .await
+        .unwrap();
+    let mut decisions: [Option<quantumstate_core::DecisionDoc>; 4] = Default::default();
+    for (slot, d) in decisions.iter_mut().zip(report.decisions) {
+        *slot = Some(d);
+    }
+    let run = RunState {
+        loaded: Some(loaded),
+        scan: Some(report.scan),
+        investigation: report.investigation,
+        plan: report.plan,
+        remediation: report.remediation,
+        verification: report.verification,
+        status: Some(report.status),
+        decisions,
+        ..RunState::default()
+    };
+    (store, run)
+}
+
+/// Mount `view` in a fresh element; returns the element and the mount handle.
+fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> (web_sys::Element, impl Drop) {
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let handle = leptos::mount::mount_to(host.clone().unchecked_into(), view);
+    (host, handle)
+}
+
+fn inside(host: &web_sys::Element, selector: &str) -> Option<web_sys::Element> {
+    host.query_selector(selector).unwrap()
+}
+
+fn text_in(host: &web_sys::Element, selector: &str) -> String {
+    inside(host, selector)
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
+}
+
+async fn next_frame() {
+    gloo_timers::future::TimeoutFuture::new(20).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_headline_tells_the_incident_in_order_and_true_to_the_data() {
+    let (_store, run) = run_scenario(Scenario::MemoryLeak, 42).await;
+    let shown = RwSignal::new(1usize);
+    let r = run.clone();
+    let (host, _h) = mount(
+        move || view! { <HeadlineBanner run=Signal::derive(move || r.clone()) shown=shown.into() on_skip=Callback::new(|_| ()) /> },
+    );
+    next_frame().await;
+    let sentence = text_in(&host, ".sentence");
+    assert!(
+        sentence.starts_with("Simulated payment-service memory leak"),
+        "{sentence}"
+    );
+    assert!(!sentence.contains("recovered"), "not told yet: {sentence}");
+    assert_eq!(inside(&host, "#verdict").unwrap().class_name(), "verdict open");
+    assert_eq!(
+        inside(&host, "#verdict")
+            .unwrap()
+            .get_attribute("data-status")
+            .as_deref(),
+        Some("resolved")
+    );
+
+    shown.set(4);
+    next_frame().await;
+    let sentence = text_in(&host, ".sentence");
+    let Some(Verdict::Resolved {
+        mttr_seconds,
+        historical_mttr_seconds,
+        ..
+    }) = run.verification.as_ref().map(|v| v.verdict.clone())
+    else {
+        panic!("the leak resolves");
+    };
+    assert!(
+        sentence.contains(&format!("recovered in {} min", (mttr_seconds + 30) / 60)),
+        "{sentence}"
+    );
+    assert!(sentence.contains("restarted automatically"), "{sentence}");
+    let historical = (historical_mttr_seconds.unwrap() + 30) / 60;
+    assert!(sentence.contains(&format!("{historical}-min average")), "{sentence}");
+    assert!(inside(&host, "#verdict.resolved").is_some());
+    assert_eq!(text_in(&host, ".severity"), "Simulated · critical");
+    assert!(
+        text_in(&host, "[role=status]").contains("Resolved"),
+        "the live region says the verdict"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn headlines_say_faster_only_when_it_was_and_name_a_ruled_out_deploy() {
+    for scenario in [Scenario::DeploymentRollback, Scenario::ErrorSpike, Scenario::RedHerring] {
+        for seed in [1, 2, 3] {
+            let (_store, run) = run_scenario(scenario, seed).await;
+            let h = view_model::headline(&run, 4);
+            let d = run.scan.as_ref().unwrap().detection.as_ref().unwrap();
+            assert!(
+                h.sentence.starts_with(&format!("Simulated {}", d.service)),
+                "{}",
+                h.sentence
+            );
+            if let Some(Verdict::Resolved {
+                mttr_seconds,
+                historical_mttr_seconds,
+                ..
+            }) = run.verification.as_ref().map(|v| &v.verdict)
+            {
+                let faster = historical_mttr_seconds.is_some_and(|h| (h + 30) / 60 > (mttr_seconds + 30) / 60);
+                assert_eq!(
+                    h.sentence.contains("min faster"),
+                    faster,
+                    "{scenario:?}/{seed}: {}",
+                    h.sentence
+                );
+            }
+            let ruled_out = run
+                .investigation
+                .as_ref()
+                .and_then(|i| i.deploy.as_ref())
+                .is_some_and(|d| !d.blamed && d.version.is_some());
+            assert_eq!(
+                h.sentence.contains("ruled out"),
+                ruled_out,
+                "{scenario:?}/{seed}: {}",
+                h.sentence
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_timeline_shows_only_the_cards_the_story_has_reached() {
+    let (_store, run) = run_scenario(Scenario::DeploymentRollback, 42).await;
+    let shown = RwSignal::new(2usize);
+    let decided = RwSignal::new(None::<bool>);
+    let r = run.clone();
+    let (host, _h) = mount(move || {
+        view! {
+            <Timeline run=Signal::derive(move || r.clone()) shown=shown.into() busy=Signal::derive(|| false)
+                on_decide=Callback::new(move |a| decided.set(Some(a))) />
+        }
+    });
+    next_frame().await;
+    let state = |agent: &str| {
+        inside(&host, &format!("[data-agent={agent}]"))
+            .unwrap()
+            .get_attribute("data-state")
+            .unwrap()
+    };
+    assert_eq!(state("cassandra"), "done");
+    assert_eq!(state("archaeologist"), "done");
+    assert_eq!(state("surgeon"), "idle");
+    assert_eq!(state("guardian"), "idle");
+    assert!(inside(&host, "[data-agent=surgeon] .decision").is_none());
+    shown.set(4);
+    next_frame().await;
+    assert_eq!(state("guardian"), "done");
+    assert!(text_in(&host, "[data-agent=surgeon] .decision").contains("rollback_deployment"));
+    assert!(
+        text_in(&host, "[data-agent=guardian] .elapsed").ends_with("UTC"),
+        "simulated time on the card"
+    );
+
+    // A run that waits: Approve calls back with true.
+    let mut waiting = run.clone();
+    waiting.status = Some(ReportStatus::AwaitingApproval);
+    waiting.decisions[2] = None;
+    waiting.decisions[3] = None;
+    let (host, _h2) = mount(move || {
+        view! {
+            <Timeline run=Signal::derive(move || waiting.clone()) shown=Signal::derive(|| 3) busy=Signal::derive(|| false)
+                on_decide=Callback::new(move |a| decided.set(Some(a))) />
+        }
+    });
+    next_frame().await;
+    let approve: web_sys::HtmlElement = inside(&host, "#approve").unwrap().unchecked_into();
+    approve.click();
+    assert_eq!(decided.get_untracked(), Some(true));
+}
+
+#[wasm_bindgen_test]
+async fn the_topology_map_marks_the_root_cause_and_its_callers() {
+    let (_store, run) = run_scenario(Scenario::ErrorSpike, 42).await;
+    let graph = Topology::platform();
+    let marks = view_model::blast(&graph, &run);
+    assert_eq!(marks.root.as_deref(), Some("redis"), "{marks:?}");
+    let blast = RwSignal::new(marks);
+    let (host, _h) = mount(
+        move || view! { <TopologyMap graph=Topology::platform() blast=blast.into() health=Signal::derive(Vec::new) /> },
+    );
+    next_frame().await;
+    assert_eq!(
+        host.query_selector_all("[data-node]").unwrap().length(),
+        5,
+        "four services and Redis"
+    );
+    assert_eq!(host.query_selector_all("line.edge").unwrap().length(), 6);
+    let mark = |node: &str| {
+        inside(&host, &format!("[data-node='{node}']"))
+            .unwrap()
+            .get_attribute("data-mark")
+            .unwrap()
+    };
+    assert_eq!(mark("redis"), "root");
+    for caller in [
+        "auth-service",
+        "checkout-service",
+        "payment-service",
+        "inventory-service",
+    ] {
+        assert_eq!(mark(caller), "impacted", "{caller}");
+    }
+    assert!(text_in(&host, ".topology-summary").contains("Root cause: redis"));
+    // A leak on payment: only checkout, which calls it, is hit.
+    let (_store, leak) = run_scenario(Scenario::MemoryLeak, 42).await;
+    blast.set(view_model::blast(&graph, &leak));
+    next_frame().await;
+    assert_eq!(mark("payment-service"), "root");
+    assert_eq!(mark("checkout-service"), "impacted");
+    assert_eq!(mark("auth-service"), "none");
+}
+
+#[wasm_bindgen_test]
+async fn the_story_chart_draws_crisp_with_every_event_labelled() {
+    let (store, run) = run_scenario(Scenario::RedHerring, 42).await;
+    let chart: ChartData = api::chart_data(&store, &run).await.unwrap().unwrap();
+    let kinds: Vec<EventKind> = chart.events.iter().map(|e| e.kind).collect();
+    for kind in [
+        EventKind::Onset,
+        EventKind::Flagged,
+        EventKind::DeployRuledOut,
+        EventKind::Remediation,
+        EventKind::Recovered,
+    ] {
+        assert!(kinds.contains(&kind), "{kind:?} in {kinds:?}");
+    }
+    assert!(chart.focus_from.is_some(), "quiet history is compressed");
+    // Before Surgeon's card the series stops where Cassandra looked.
+    let early = view_model::chart_so_far(&chart, &run, 2);
+    let looked = run.scan.as_ref().unwrap().now;
+    assert!(early.points.iter().all(|p| p.at <= looked));
+    assert!(early
+        .events
+        .iter()
+        .all(|e| !matches!(e.kind, EventKind::Remediation | EventKind::Recovered)));
+
+    let data = RwSignal::new(Some(chart));
+    let (host, _h) = mount(move || view! { <StoryChart data=data.into() dark=Signal::derive(|| true) /> });
+    next_frame().await;
+    let canvas: web_sys::HtmlCanvasElement = inside(&host, "#metric-chart").unwrap().unchecked_into();
+    let ratio = web_sys::window().unwrap().device_pixel_ratio();
+    assert_eq!(
+        canvas.width(),
+        (f64::from(canvas.client_width()) * ratio).round() as u32,
+        "backing store × devicePixelRatio"
+    );
+    let label = canvas.get_attribute("aria-label").unwrap();
+    assert!(label.contains("ruled out") && label.contains("recovered"), "{label}");
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let pixels = ctx
+        .get_image_data(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()))
+        .unwrap()
+        .data();
+    let background = &pixels[0..3];
+    let painted = pixels.chunks(4).filter(|p| &p[0..3] != background).count();
+    assert!(painted > 5_000, "{painted} painted pixels");
 }

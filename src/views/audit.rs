@@ -6,9 +6,10 @@ use leptos::prelude::*;
 pub fn AuditTrail() -> impl IntoView {
     let c = expect_context::<Controller>();
     view! {
-        <section class="panel" aria-label="Audit trail">
-            <h2>"Audit trail " <small>"(agent-decisions-quantumstate)"</small></h2>
-            <div class="table-wrap">
+        <section class="panel" aria-labelledby="audit-title">
+            <h2 id="audit-title">"Audit trail " <small>"(agent-decisions-quantumstate)"</small></h2>
+            // Scrolls on its own: reachable by keyboard.
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Audit trail records">
                 <table id="audit">
                     <thead><tr><th>"time"</th><th>"agent"</th><th>"service"</th><th>"confidence"</th><th>"decision"</th></tr></thead>
                     <tbody>
@@ -44,9 +45,9 @@ pub fn AuditTrail() -> impl IntoView {
 pub fn IncidentHistory() -> impl IntoView {
     let c = expect_context::<Controller>();
     view! {
-        <section class="panel" aria-label="Incident history">
-            <h2>"Incident history " <small>"(incidents-quantumstate)"</small></h2>
-            <div class="table-wrap">
+        <section class="panel" aria-labelledby="history-title">
+            <h2 id="history-title">"Incident history " <small>"(incidents-quantumstate)"</small></h2>
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Incident history records">
                 <table id="history">
                     <thead><tr><th>"started"</th><th>"service"</th><th>"type"</th><th>"MTTR"</th><th>"root cause"</th><th>"actions"</th></tr></thead>
                     <tbody>

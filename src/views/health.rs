@@ -1,8 +1,9 @@
 use crate::charts;
-use crate::controller::Controller;
+use crate::view_model::ServiceHealth;
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use quantumstate_core::MetricType;
+use quantumstate_core::agents::with_unit;
+use quantumstate_core::{MetricType, Service};
 
 /// The last hour of one metric, with its alarm level.
 #[component]
@@ -11,46 +12,78 @@ fn Sparkline(
     metric: MetricType,
     /// One-minute averages, oldest first.
     values: Vec<f64>,
+    /// Draw in the dark palette.
+    dark: Signal<bool>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let label = format!(
-        "{}: last hour from {:.1} to {:.1}",
+        "{}: last hour from {} to {}",
         metric.label(),
-        values.first().copied().unwrap_or_default(),
-        values.last().copied().unwrap_or_default()
+        with_unit(Some(metric), values.first().copied().unwrap_or_default()),
+        with_unit(Some(metric), values.last().copied().unwrap_or_default())
     );
-    super::charts::keep_drawn(canvas, move |el, palette| {
+    super::charts::keep_drawn(canvas, dark, move |el, palette| {
         Some(charts::draw_sparkline(el, &values, metric.alarm_level(), palette))
     });
-    view! {
-        <figure class="spark">
-            <canvas node_ref=canvas class="sparkline" role="img" aria-label=label></canvas>
-            <figcaption>{metric.label()}</figcaption>
-        </figure>
+    view! { <canvas node_ref=canvas class="sparkline" role="img" aria-label=label></canvas> }
+}
+
+/// Short names for the one-line readings.
+fn short(metric: MetricType) -> &'static str {
+    match metric {
+        MetricType::MemoryPercent => "mem",
+        MetricType::CpuPercent => "cpu",
+        MetricType::ErrorRate => "err",
+        MetricType::RequestLatencyMs => "p95",
+        MetricType::RequestsPerMin => "rpm",
     }
 }
 
-/// The four services with region, health and latest readings.
+/// The four services, compact: health, sparklines and the headline readings.
+/// Before the first reading each card holds its place.
 #[component]
-pub fn PlatformHealth() -> impl IntoView {
-    let c = expect_context::<Controller>();
+pub fn PlatformHealth(
+    /// The services as they should be shown now.
+    health: Signal<Vec<ServiceHealth>>,
+    /// The root cause's node, highlighted.
+    root: Signal<Option<String>>,
+    /// Draw in the dark palette.
+    dark: Signal<bool>,
+) -> impl IntoView {
     view! {
-        <section class="services" aria-label="Platform health">
-            {move || c.health.get().into_iter().map(|h| view! {
-                <article class=format!("service {}", h.health.as_str()) data-service=h.service.as_str()>
-                    <h2>{h.service.as_str()}</h2>
-                    <p class="region">{h.service.region()}" · "{h.service.role()}</p>
-                    <p class="status">{h.health.as_str()}</p>
-                    <div class="sparks">
-                        {h.sparks.iter().cloned().map(|(m, values)| view! { <Sparkline metric=m values=values /> }).collect_view()}
-                    </div>
-                    <ul class="readings">
-                        {h.latest.iter().map(|(m, v)| view! {
-                            <li class=quantumstate_core::Health::of(*m, *v).as_str()><span>{m.label()}</span><strong>{format!("{v:.1}")}</strong></li>
-                        }).collect_view()}
-                    </ul>
-                </article>
-            }).collect_view()}
+        <section class="panel services-panel" aria-labelledby="health-title">
+            <h2 id="health-title">"Platform health"</h2>
+            <div class="services">
+                {move || {
+                    let all = health.get();
+                    let root = root.get();
+                    Service::ALL.into_iter().map(|service| {
+                        let h = all.iter().find(|h| h.service == service).cloned();
+                        let state = h.as_ref().map_or("unknown", |h| h.health.as_str());
+                        let is_root = root.as_deref() == Some(service.as_str());
+                        let readings = h.as_ref().map(|h| {
+                            h.latest.iter()
+                                .filter(|(m, _)| matches!(m, MetricType::MemoryPercent | MetricType::ErrorRate | MetricType::RequestLatencyMs))
+                                .map(|(m, v)| format!("{} {}", short(*m), with_unit(Some(*m), *v)))
+                                .collect::<Vec<_>>()
+                                .join(" · ")
+                        });
+                        view! {
+                            <article class=format!("service {state}{}", if is_root { " root" } else { "" }) data-service=service.as_str()
+                                title=format!("{} · {}", service.region(), service.role())>
+                                <div class="service-head">
+                                    <h3>{service.as_str().trim_end_matches("-service").to_string()}</h3>
+                                    <p class="status">{state}{is_root.then(|| view! { <span class="root-tag">" · root cause"</span> })}</p>
+                                </div>
+                                <div class="sparks">
+                                    {h.iter().flat_map(|h| h.sparks.clone()).map(|(m, values)| view! { <Sparkline metric=m values=values dark=dark /> }).collect_view()}
+                                </div>
+                                <p class="readings">{readings.unwrap_or_else(|| "waiting for the first reading".into())}</p>
+                            </article>
+                        }
+                    }).collect_view()
+                }}
+            </div>
         </section>
     }
 }

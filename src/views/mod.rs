@@ -1,4 +1,5 @@
-//! One file per view. Components render and dispatch to the [`Controller`].
+//! One file per view. Components take what they show as props (so each can
+//! be mounted alone); [`App`] wires them to the [`Controller`].
 
 mod audit;
 mod charts;
@@ -7,11 +8,22 @@ mod health;
 mod scenarios;
 mod settings;
 mod timeline;
+mod topology;
+
+pub use charts::StoryChart;
+pub use header::Tally;
+pub use health::PlatformHealth;
+pub use timeline::{HeadlineBanner, Timeline};
+pub use topology::TopologyMap;
 
 use crate::controller::Controller;
+use crate::view_model::{blast, chart_so_far};
 use leptos::prelude::*;
+use quantumstate_core::topology::Topology;
 
-/// The whole page.
+/// The whole page: controls and the dependency map on the left, the
+/// incident's story (headline, services, agent timeline, chart) on the right,
+/// details below.
 #[component]
 pub fn App() -> impl IntoView {
     let c = Controller::new();
@@ -27,17 +39,57 @@ pub fn App() -> impl IntoView {
             std::time::Duration::ZERO,
         )
     });
+    let graph = Topology::platform();
+    let run = Signal::from(c.run);
+    let shown = Signal::derive(move || c.revealed.get().min(c.run.get().cards()));
+    let busy = Signal::derive(move || c.busy.get().is_some());
+    let dark = Signal::from(c.dark);
+    // While the story is told the services stand as Cassandra found them.
+    let health = Signal::derive(move || {
+        let peak = c.health_peak.get();
+        if !peak.is_empty() && shown.get() < 4 && c.run.get().verification.is_some() {
+            peak
+        } else {
+            c.health.get()
+        }
+    });
+    let marks = {
+        let graph = graph.clone();
+        Signal::derive(move || {
+            let r = c.run.get();
+            if shown.get() >= 1 {
+                blast(&graph, &r)
+            } else {
+                Default::default()
+            }
+        })
+    };
+    let root = Signal::derive(move || marks.get().root);
+    let chart = Signal::derive(move || {
+        let data = c.chart.get()?;
+        Some(chart_so_far(&data, &c.run.get(), shown.get()))
+    });
+    let on_decide = Callback::new(move |approve: bool| c.decide(approve));
+    let on_skip = Callback::new(move |()| c.skip_reveal());
     view! {
+        <a class="skip-link" href="#story">"Skip to the incident story"</a>
         <header::Header />
         <main id="main">
-            {move || c.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-            {move || c.error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <header::Tally />
-            <health::PlatformHealth />
-            <scenarios::ScenarioPanel />
-            <div class="two-col">
-                <timeline::Timeline />
-                <charts::StoryChart />
+            <div class="toasts">
+                {move || c.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                {move || c.error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </div>
+            <div class="stage">
+                <div class="controls">
+                    <scenarios::ScenarioPanel />
+                    <TopologyMap graph=graph health=health blast=marks />
+                </div>
+                <section id="story" class="story" aria-label="Incident story" tabindex="-1">
+                    <HeadlineBanner run=run shown=shown on_skip=on_skip />
+                    <PlatformHealth health=health root=root dark=dark />
+                    <Timeline run=run shown=shown busy=busy on_decide=on_decide />
+                    <StoryChart data=chart dark=dark />
+                </section>
             </div>
             <div class="two-col">
                 <charts::DecisionsChart />

@@ -2,20 +2,24 @@ use crate::controller::Controller;
 use leptos::prelude::*;
 use quantumstate_core::{Scenario, Service};
 
-/// Scenario buttons, knobs, run all, reset, and progress.
+/// Scenario buttons, knobs, run all, reset, and the progress line.
 #[component]
 pub fn ScenarioPanel() -> impl IntoView {
     let c = expect_context::<Controller>();
     let k = c.knobs;
+    let speed = move || match (k.live.get(), k.staged.get()) {
+        (true, _) => "live",
+        (false, true) => "staged",
+        (false, false) => "instant",
+    };
     view! {
-        <section class="panel scenarios-panel" aria-label="Scenarios">
-            <h2>"Inject a failure"</h2>
+        <section class="panel scenarios-panel" aria-labelledby="scenarios-title">
+            <h2 id="scenarios-title">"Inject a failure"</h2>
             <div class="scenarios">
                 {Scenario::ALL.into_iter().map(|s| view! {
                     <button
                         class="scenario"
                         data-scenario=s.name()
-                        aria-label=format!("Run scenario: {}", s.title())
                         disabled=move || c.busy.get().is_some()
                         on:click=move |_| c.run_now(s)
                     >
@@ -36,23 +40,32 @@ pub fn ScenarioPanel() -> impl IntoView {
                 </select></label>
                 <label>"Auto-fix threshold "<input id="threshold" type="number" min="0" max="1" step="0.05" prop:value=move || k.threshold.get().to_string()
                     on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { k.threshold.set(v.clamp(0.0, 1.0)) } } /></label>
-                <label>"Speed "<select id="speed" on:change=move |ev| k.live.set(event_target_value(&ev) == "live")>
-                    <option value="instant" selected=move || !k.live.get()>"instant (backdated)"</option>
-                    <option value="live" selected=move || k.live.get()>"live replay"</option>
+                <label>"Speed "<select id="speed" on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        k.live.set(v == "live");
+                        k.staged.set(v == "staged");
+                    }>
+                    <option value="staged" selected=move || speed() == "staged">"instant, told step by step"</option>
+                    <option value="instant" selected=move || speed() == "instant">"instant, all at once"</option>
+                    <option value="live" selected=move || speed() == "live">"live replay"</option>
                 </select></label>
+            </div>
+            <div class="run-buttons">
                 <button id="run-all" disabled=move || c.busy.get().is_some() on:click=move |_| c.run_all()>"Run all in sequence"</button>
                 <button id="reset" class="ghost" disabled=move || c.busy.get().is_some() on:click=move |_| c.reset()
                     title="Clears metrics and logs; incident history and the audit trail stay">"Reset telemetry"</button>
             </div>
-            {move || c.busy.get().map(|b| view! {
-                <div class="busy" role="status" aria-live="polite">
-                    <span>{b}</span>
-                    {move || c.progress.get().map(|(done, total)| view! {
-                        <progress max=total.to_string() value=done.to_string()></progress>
-                        <span>{format!("{done}/{total} documents")}</span>
-                    })}
-                </div>
-            })}
+            // One reserved line: progress comes and goes without moving anything.
+            <div class="status-line">
+                {move || c.busy.get().map(|b| view! {
+                    <div class="busy" role="status">
+                        <span>{b}</span>
+                        {move || c.progress.get().map(|(done, total)| view! {
+                            <progress max=total.to_string() value=done.to_string() aria-label="Documents written"></progress>
+                        })}
+                    </div>
+                })}
+            </div>
         </section>
     }
 }

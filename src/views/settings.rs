@@ -7,8 +7,8 @@ pub fn Settings() -> impl IntoView {
     let c = expect_context::<Controller>();
     let url = RwSignal::new(c.proxy_url.get_untracked());
     view! {
-        <section class="panel settings" aria-label="Settings">
-            <h2>"Settings"</h2>
+        <section class="panel settings" aria-labelledby="settings-title">
+            <h2 id="settings-title">"Settings"</h2>
             <p>"Data store: " <strong>{move || c.mode.get()}</strong>
                 ". The embedded store needs nothing. Elasticsearch mode writes through the QuantumState proxy "
                 "(" <code>"quantumstate serve --es-url …"</code> "), which keeps the cluster URL and credentials on the server."</p>
@@ -29,6 +29,14 @@ pub fn Settings() -> impl IntoView {
                         <tr><th>"agent-decisions-quantumstate"</th><td>{n.decisions}</td></tr>
                     </tbody>
                 </table>
+            })}
+            <label class="share-line">"Replay link of the last run "
+                <input id="share-url" readonly prop:value=move || c.share_url().unwrap_or_default() />
+            </label>
+            {move || c.run.get().loaded.map(|l| view! {
+                <p class="counts" data-scenario=l.config.scenario.name()>
+                    {format!("{}: generated {} documents (fingerprint {}, seed {})", l.config.scenario.title(), l.generated, l.fingerprint, l.config.seed)}
+                </p>
             })}
         </section>
     }

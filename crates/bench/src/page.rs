@@ -132,8 +132,9 @@ const timeline = document.querySelector('section.timeline');
 if (!button || button.disabled || !verdict || !timeline) { done({ error: `no idle button for ${name}` }); return; }
 // The timeline names its run (data-run): anything shown under the previous one is stale.
 const previous = timeline.dataset.run;
-const decision = () => document.querySelector("[data-agent='cassandra'] .decision");
-const terminal = () => /\b(resolved|noincident|escalated|awaitingapproval)\b/.test(verdict.className);
+// The pipeline's own state (data-*), not the staged reveal that tells it afterwards.
+const decision = () => timeline.dataset.cassandra;
+const terminal = () => /\b(resolved|noincident|escalated|awaitingapproval)\b/.test(verdict.dataset.status || '');
 let cassandra = null;
 const observer = new MutationObserver(() => {
     const now = performance.now();
@@ -141,7 +142,7 @@ const observer = new MutationObserver(() => {
     if (cassandra === null && decision()) cassandra = now;
     if (cassandra !== null && terminal()) {
         observer.disconnect();
-        done({ cassandra_ms: cassandra - t0, verdict_ms: now - t0, verdict: verdict.className });
+        done({ cassandra_ms: cassandra - t0, verdict_ms: now - t0, verdict: verdict.dataset.status });
     }
 });
 observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });

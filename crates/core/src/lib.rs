@@ -16,7 +16,8 @@
 //!   the bulk writer and the aggregation queries.
 //! - [`agents`]: Cassandra, Archaeologist, Surgeon and Guardian, and the
 //!   [`agents::Pipeline`] that runs them step by step or in one call.
-//! - [`share`] (replayable links), [`eval`] (agent quality over seeded variants),
+//! - [`replay`] (a scenario written as simulated time passes), [`share`] (replayable links),
+//!   [`eval`] (agent quality over seeded variants),
 //!   [`ingest`] (NDJSON and CSV written by someone else), [`postmortem`] (the
 //!   Markdown post-mortem of a run), [`time`] (timestamp
 //!   parsing and clock formats), [`topology`] (the platform's dependency graph, as
@@ -47,6 +48,7 @@ pub mod ingest;
 pub mod model;
 pub mod order;
 pub mod postmortem;
+pub mod replay;
 pub mod share;
 pub mod sim;
 pub mod store;
