@@ -28,3 +28,5 @@ case " $* " in
 esac
 say "measuring the app (a few minutes)"
 "$ROOT/target/release/quantumstate-bench" "$@"
+say "Lighthouse, desktop and mobile, median of 3 (a few minutes)"
+"$ROOT/scripts/lighthouse.sh" 3

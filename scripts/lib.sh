@@ -8,6 +8,7 @@ TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132"
 OSMEM_VERSION="0.1.6"
 AXE_VERSION="4.14.1"
+LIGHTHOUSE_VERSION="13.5.0"
 export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
 export TRUNK_SKIP_VERSION_CHECK=true
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -60,6 +61,16 @@ ensure_test_tools() {
         npm install --prefix "$TOOLS" --no-audit --no-fund "axe-core@$AXE_VERSION" >&2
     fi
     export AXE_CORE="$TOOLS/node_modules/axe-core/axe.min.js"
+}
+
+# Lighthouse (npm), for scripts/lighthouse.sh; it drives Debian's Chromium.
+ensure_lighthouse() {
+    if ! lighthouse --version 2>/dev/null | grep -qx "$LIGHTHOUSE_VERSION"; then
+        say "installing lighthouse $LIGHTHOUSE_VERSION (npm) into $TOOLS"
+        mkdir -p "$TOOLS"
+        npm install --prefix "$TOOLS" --no-audit --no-fund "lighthouse@$LIGHTHOUSE_VERSION" >&2
+    fi
+    export CHROME_PATH="${CHROME_PATH:-$(command -v chromium)}"
 }
 
 build_app() {

@@ -2,9 +2,12 @@ use crate::controller::Controller;
 use crate::view_model::Tally as TallyFigures;
 use leptos::prelude::*;
 
-/// Title, session figures, store badge, theme toggle, Share and the replay link.
+/// Title, session figures, store badge, theme toggle and Share.
 #[component]
-pub fn Header() -> impl IntoView {
+pub fn Header(
+    /// The session's figures as far as the story has been told.
+    tally: Signal<TallyFigures>,
+) -> impl IntoView {
     let c = expect_context::<Controller>();
     view! {
         <header class="topbar">
@@ -12,7 +15,7 @@ pub fn Header() -> impl IntoView {
                 <h1>"QuantumState"</h1>
                 <p class="tagline">"Incident-response flight simulator: four agents detect, diagnose, fix and verify"</p>
             </div>
-            <Tally tally=c.tally.into() />
+            <Tally tally=tally />
             <div class="actions">
                 <span class="badge" data-mode=move || c.mode.get()>{move || c.mode.get()}</span>
                 <button class="ghost" aria-pressed=move || c.dark.get().to_string() on:click=move |_| c.toggle_theme()>

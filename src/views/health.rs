@@ -73,7 +73,7 @@ pub fn PlatformHealth(
                                 title=format!("{} · {}", service.region(), service.role())>
                                 <div class="service-head">
                                     <h3>{service.as_str().trim_end_matches("-service").to_string()}</h3>
-                                    <p class="status">{state}{is_root.then(|| view! { <span class="root-tag">" · root cause"</span> })}</p>
+                                    <p class="status">{state}{is_root.then(|| view! { <span class="root-tag">" · root"</span> })}</p>
                                 </div>
                                 <div class="sparks">
                                     {h.iter().flat_map(|h| h.sparks.clone()).map(|(m, values)| view! { <Sparkline metric=m values=values dark=dark /> }).collect_view()}

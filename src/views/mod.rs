@@ -69,11 +69,19 @@ pub fn App() -> impl IntoView {
         let data = c.chart.get()?;
         Some(chart_so_far(&data, &c.run.get(), shown.get()))
     });
+    // The tally counts a run once its story has been told.
+    let tally = Memo::new(move |before: Option<&crate::view_model::Tally>| {
+        let now = c.tally.get();
+        match before {
+            Some(before) if c.revealing() => *before,
+            _ => now,
+        }
+    });
     let on_decide = Callback::new(move |approve: bool| c.decide(approve));
     let on_skip = Callback::new(move |()| c.skip_reveal());
     view! {
         <a class="skip-link" href="#story">"Skip to the incident story"</a>
-        <header::Header />
+        <header::Header tally=tally.into() />
         <main id="main">
             <div class="toasts">
                 {move || c.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
