@@ -307,3 +307,44 @@ async fn the_favicon_and_the_link_preview_image_are_served() {
         assert!(html.contains(needle), "index.html has {needle}");
     }
 }
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test.sh"]
+async fn run_all_tells_each_incident_in_turn() {
+    let (_server, url) = support::serve(&[]);
+    let (client, _driver) = support::browser(1440, 900).await;
+    open(&client, &url, "light").await;
+    // Every verdict the pill shows, and the headline with it, until the sequence ends.
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        const seen = [];
+        let last = document.getElementById('verdict').className.replace('verdict ', '');
+        const observer = new MutationObserver(() => {
+            const c = document.getElementById('verdict').className.replace('verdict ', '');
+            if (c !== last && c !== 'open') {
+                seen.push({ verdict: c, headline: document.querySelector('#headline .sentence').textContent });
+            }
+            last = c;
+            const busy = document.getElementById('run-all').disabled;
+            if (!busy && c === 'noincident' && seen.length > 1) { observer.disconnect(); done(seen); }
+        });
+        observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+        document.getElementById('run-all').click();
+    "#;
+    let seen: Vec<Value> = serde_json::from_value(client.execute_async(script, vec![]).await.unwrap()).unwrap();
+    let verdicts: Vec<&str> = seen.iter().map(|s| s["verdict"].as_str().unwrap()).collect();
+    let told: Vec<&str> = seen
+        .iter()
+        .filter(|s| s["verdict"] == "resolved")
+        .map(|s| s["headline"].as_str().unwrap())
+        .collect();
+    for service in ["payment-service", "checkout-service", "auth-service"] {
+        assert!(
+            told.iter().any(|h| h.contains(service)),
+            "{service} told in turn: {told:?}"
+        );
+    }
+    assert_eq!(told.len(), 4, "four incidents, each shown resolved: {verdicts:?}");
+    assert_eq!(verdicts.last(), Some(&"noincident"));
+    client.close().await.unwrap();
+}
