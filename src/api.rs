@@ -157,6 +157,9 @@ impl Store for AppStore {
     async fn clear_telemetry(&self) -> Result<(), StoreError> {
         delegate!(self, s => s.clear_telemetry().await)
     }
+    async fn prune_telemetry(&self, keep: &KeepIds) -> Result<(), StoreError> {
+        delegate!(self, s => s.prune_telemetry(keep).await)
+    }
 }
 
 /// User Timing names of the last scenario's generation and write, for DevTools

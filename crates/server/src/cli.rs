@@ -8,6 +8,7 @@ use quantumstate_core::agents::detector::{StreamingConfig, StreamingDetector};
 use quantumstate_core::agents::{narrate, AgentConfig, Event, IncidentReport, Listener, Pipeline};
 use quantumstate_core::elastic::{ElasticStore, IndexNames};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
+use quantumstate_core::store::KeepIds;
 use quantumstate_core::topology::Topology;
 use quantumstate_core::{eval, eval_classes, ingest, postmortem, MemoryStore, MetricDoc, Service, Store};
 use std::io::Write;
@@ -144,7 +145,6 @@ pub async fn run_elastic(
 ) -> anyhow::Result<()> {
     store.setup(config.anchor).await.context("set-up failed")?;
     let data = sim::generate(&config);
-    store.clear_telemetry().await.context("resetting telemetry")?;
     let total = data.len();
     let mut last_decile = usize::MAX;
     let mut report = |done: usize| {
@@ -163,6 +163,11 @@ pub async fn run_elastic(
         .bulk(&data.logs, &mut |p| report(offset + p.written))
         .await
         .context("writing logs")?;
+    // Only now, with the new run written, does the previous one go.
+    store
+        .prune_telemetry(&KeepIds::of(&data.metrics, &data.logs))
+        .await
+        .context("removing the previous run's telemetry")?;
     let counts = store.counts().await?;
     if counts.metrics != data.metrics.len() as u64 || counts.logs != data.logs.len() as u64 {
         bail!(

@@ -135,7 +135,7 @@ pub enum Endpoint {
     Count(Index),
     /// `PUT /{decisions}/_doc/{id}`: one audit record under its own id.
     PutDoc(Index, String),
-    /// The app's reset: telemetry only, `match_all` only.
+    /// The app's reset (`match_all`) or a run's prune (all but its own ids): telemetry only.
     DeleteAll(Index),
     /// `_bulk`: `index`/`create` into the app's indices.
     Bulk {

@@ -601,4 +601,15 @@ impl<T: Transport> Store for ElasticStore<T> {
         futures_util::future::try_join(clear(Index::Metrics), clear(Index::Logs)).await?;
         Ok(())
     }
+
+    async fn prune_telemetry(&self, keep: &KeepIds) -> Result<(), StoreError> {
+        for (index, ids) in [(Index::Metrics, &keep.metrics), (Index::Logs, &keep.logs)] {
+            let path = format!(
+                "/{}/_delete_by_query?refresh=true&conflicts=proceed",
+                self.names.name(index)
+            );
+            self.call(Request::json(Method::Post, path, &query::prune(ids))).await?;
+        }
+        Ok(())
+    }
 }

@@ -278,4 +278,16 @@ impl Store for MemoryStore {
         inner.logs.clear();
         Ok(())
     }
+
+    async fn prune_telemetry(&self, keep: &KeepIds) -> Result<(), StoreError> {
+        let metrics: std::collections::HashSet<&str> = keep.metrics.iter().map(String::as_str).collect();
+        let logs: std::collections::HashSet<&str> = keep.logs.iter().map(String::as_str).collect();
+        let mut inner = self.lock();
+        inner.metrics.retain(|_, points| {
+            points.retain(|_, doc| metrics.contains(doc.doc_id().as_str()));
+            !points.is_empty()
+        });
+        inner.logs.retain(|(_, id), _| logs.contains(id.as_str()));
+        Ok(())
+    }
 }

@@ -207,6 +207,27 @@ pub trait Store {
     async fn counts(&self) -> Result<IndexCounts, StoreError>;
     /// Delete metrics and logs only: incident history and the audit trail stay.
     async fn clear_telemetry(&self) -> Result<(), StoreError>;
+    /// Delete the metrics and logs that are not `keep`'s: what a run no longer
+    /// holds, removed only after its own documents are written.
+    async fn prune_telemetry(&self, keep: &KeepIds) -> Result<(), StoreError>;
+}
+
+/// The document ids ([`Document::doc_id`](crate::model::Document::doc_id)) a
+/// run's telemetry consists of: everything else in metrics and logs is pruned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeepIds {
+    pub metrics: Vec<String>,
+    pub logs: Vec<String>,
+}
+
+impl KeepIds {
+    pub fn of(metrics: &[MetricDoc], logs: &[LogDoc]) -> KeepIds {
+        use crate::model::Document;
+        KeepIds {
+            metrics: metrics.iter().map(Document::doc_id).collect(),
+            logs: logs.iter().map(Document::doc_id).collect(),
+        }
+    }
 }
 
 /// [`Store::metric_series`] of each of `keys`, one read per series.
@@ -237,6 +258,10 @@ pub const LOAD_CHUNK: usize = 2_000;
 /// Replace the telemetry with a fresh run of `config` (incident history and
 /// audit trail stay; the seeded incidents are rewritten with their fixed ids),
 /// reporting `(written, total)` after each chunk, then check the counts.
+///
+/// The new documents are written before anything is deleted: if a write fails,
+/// no earlier document is gone (those the failed run already rewrote under the
+/// same deterministic id hold its values).
 pub async fn load_scenario<S: Store>(
     store: &S,
     config: &crate::sim::SimConfig,
@@ -255,9 +280,9 @@ pub async fn load_dataset<S: Store>(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(), StoreError> {
     let total = data.len();
-    store.clear_telemetry().await?;
     store.write_incidents(&crate::sim::seeded_incidents(anchor)).await?;
     store.write_telemetry(&data.metrics, &data.logs, progress).await?;
+    store.prune_telemetry(&KeepIds::of(&data.metrics, &data.logs)).await?;
     let counts = store.counts().await?;
     if counts.metrics + counts.logs != total as u64 {
         return Err(StoreError::CountMismatch {
