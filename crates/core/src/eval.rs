@@ -9,6 +9,9 @@ use crate::store::{load_scenario, MemoryStore, StoreError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub mod condition_score;
+pub mod conditions;
+
 /// The variants: every scenario in turn, with seeds, intensities (0.6–2.0),
 /// target services, noise (0.6–1.6×) and the daily rhythm varied.
 pub fn variants(count: usize, anchor: DateTime<Utc>) -> Vec<SimConfig> {

@@ -36,9 +36,25 @@ pub fn ndjson<T: DeserializeOwned>(text: &str) -> (Vec<T>, Vec<LineError>) {
     (good, bad)
 }
 
-/// Parse `timestamp,value` rows; a header row is skipped, extra columns ignored.
-pub fn csv_series(text: &str) -> (Vec<(DateTime<Utc>, f64)>, Vec<LineError>) {
-    let mut good = Vec::new();
+/// One data row of a `timestamp,value` CSV, kept even when unreadable so
+/// that output rows stay aligned with input rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvRow {
+    /// 1-based line number.
+    pub line: usize,
+    /// The timestamp column as written.
+    pub timestamp: String,
+    pub at: Option<DateTime<Utc>>,
+    /// `None`: not a finite number.
+    pub value: Option<f64>,
+}
+
+/// Parse `timestamp,value` rows; a header row is skipped, extra columns
+/// ignored, and every other non-blank line is a row (unreadable values are
+/// `None`, with the reason in the errors). Refuses text with no comma-separated
+/// row at all or no numeric value in the second column (wrong separator, wrong file).
+pub fn csv_rows(text: &str) -> Result<(Vec<CsvRow>, Vec<LineError>), String> {
+    let mut rows = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line_text = line.trim();
@@ -47,26 +63,35 @@ pub fn csv_series(text: &str) -> (Vec<(DateTime<Utc>, f64)>, Vec<LineError>) {
         }
         let mut cols = line_text.split(',').map(|c| c.trim().trim_matches('"'));
         let (Some(ts), Some(value)) = (cols.next(), cols.next()) else {
-            bad.push(LineError {
-                line: i + 1,
-                reason: "expected timestamp,value".into(),
-            });
-            continue;
+            return Err(format!(
+                "line {}: expected comma-separated timestamp,value columns, found {line_text:?}",
+                i + 1
+            ));
         };
-        match (parse_timestamp(ts), value.parse::<f64>()) {
-            (Ok(at), Ok(v)) if v.is_finite() => good.push((at, v)),
-            _ if i == 0 => {} // header
-            (Err(e), _) => bad.push(LineError {
-                line: i + 1,
-                reason: e.to_string(),
-            }),
-            (_, _) => bad.push(LineError {
-                line: i + 1,
-                reason: format!("value {value:?} is not a number"),
-            }),
+        let at = parse_timestamp(ts);
+        let number = value.parse::<f64>().ok().filter(|v| v.is_finite());
+        if rows.is_empty() && at.is_err() && number.is_none() {
+            continue; // header
         }
+        let reason = match (&at, number) {
+            (Err(e), _) => Some(e.to_string()),
+            (_, None) => Some(format!("value {value:?} is not a finite number")),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            bad.push(LineError { line: i + 1, reason });
+        }
+        rows.push(CsvRow {
+            line: i + 1,
+            timestamp: ts.to_string(),
+            at: at.ok(),
+            value: number,
+        });
     }
-    (good, bad)
+    if !rows.iter().any(|r| r.value.is_some()) {
+        return Err("no numeric value in the second column".into());
+    }
+    Ok((rows, bad))
 }
 
 mod documents;
@@ -94,9 +119,18 @@ not json
     #[test]
     fn csv_accepts_both_timestamp_forms_and_skips_the_header() {
         let text = "timestamp,value\n2014-02-19 10:50:00,12.5\n2014-02-19T10:55:00Z,13\n2014-02-19 11:00:00,abc\n";
-        let (good, bad) = csv_series(text);
-        assert_eq!(good.len(), 2);
+        let (rows, bad) = csv_rows(text).unwrap();
+        assert_eq!(rows.len(), 3, "the unreadable row is kept, unscored");
+        assert_eq!(rows[2].value, None);
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].line, 4);
+        assert_eq!(rows[1].value, Some(13.0));
+    }
+
+    #[test]
+    fn csv_with_another_separator_or_no_numbers_is_refused() {
+        assert!(csv_rows("timestamp;value\n2014-02-19 10:50:00;12.5\n").is_err());
+        assert!(csv_rows("a,b\nx,y\n").is_err());
+        assert!(csv_rows("").is_err());
     }
 }

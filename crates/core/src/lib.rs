@@ -41,6 +41,7 @@
 
 pub mod agents;
 pub mod changes;
+pub mod detect;
 pub mod elastic;
 pub mod eval;
 pub mod eval_classes;

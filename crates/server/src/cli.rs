@@ -301,11 +301,13 @@ pub async fn analyze(inputs: &AnalyzeInputs<'_>, agents: AgentConfig, format: Fo
 const STREAM_WINDOW: usize = 1000;
 const STREAM_WARMUP: usize = 100;
 
-/// `detect`: score one `timestamp,value` series in streaming order.
+/// `detect`: score one `timestamp,value` series in streaming order, one
+/// output row per input row (an unreadable value scores 0, with a warning).
 pub fn detect(csv: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
-    let (rows, bad) = ingest::csv_series(&read(csv)?);
+    let (rows, bad) =
+        ingest::csv_rows(&read(csv)?).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", csv.display()))?;
     for e in &bad {
-        eprintln!("{}: skipped {e}", csv.display());
+        eprintln!("{}: {e}; scored 0", csv.display());
     }
     let mut detector = StreamingDetector::new(StreamingConfig {
         window: STREAM_WINDOW,
@@ -313,9 +315,15 @@ pub fn detect(csv: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
         ..StreamingConfig::default()
     });
     writeln!(out, "timestamp,value,anomaly_score")?;
-    for (at, value) in rows {
-        let score = detector.observe(value);
-        writeln!(out, "{},{},{:.6}", at.format("%Y-%m-%d %H:%M:%S"), value, score)?;
+    for row in rows {
+        let timestamp = row
+            .at
+            .map(|at| at.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or(row.timestamp);
+        match row.value {
+            Some(value) => writeln!(out, "{timestamp},{value},{:.6}", detector.observe(value))?,
+            None => writeln!(out, "{timestamp},,0.000000")?,
+        }
     }
     Ok(())
 }
@@ -323,32 +331,53 @@ pub fn detect(csv: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 /// Variants per family in the per-class table of `eval`.
 const CLASS_VARIANTS: usize = 12;
 
-/// `eval`: agent quality over many variants (simulation mode), then diagnosis
-/// accuracy per evidence class over the generated families.
-pub async fn eval(count: usize, anchor: DateTime<Utc>, agents: AgentConfig, json: bool) -> anyhow::Result<()> {
+/// `eval`: agent quality over many variants (simulation mode), diagnosis
+/// accuracy per evidence class over the generated families, then Cassandra
+/// over the condition families of realistic telemetry (`conditions` cases each).
+pub async fn eval(
+    count: usize,
+    conditions: usize,
+    anchor: DateTime<Utc>,
+    agents: AgentConfig,
+    json: bool,
+) -> anyhow::Result<()> {
     let configs = eval::variants(count, anchor);
     let started = std::time::Instant::now();
     let scores = eval::evaluate(&configs, &agents).await?;
     let specs = eval_classes::specs(CLASS_VARIANTS, anchor);
     let classes = eval_classes::evaluate(&specs, &agents).await?;
+    let first_secs = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let by_condition = eval::condition_score::evaluate_conditions(conditions, anchor, &agents).await?;
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({ "mode": "simulation", "scenarios": scores, "classes": classes })
-            )?
+            serde_json::to_string_pretty(&serde_json::json!({
+                "mode": "simulation",
+                "scenarios": scores,
+                "classes": classes,
+                "conditions": by_condition
+            }))?
         );
     } else {
         println!(
-            "mode: {}\n{} scenario variants and {} family cases in {:.1} s\n",
+            "mode: {}\n{} scenario variants and {} family cases in {first_secs:.1} s\n",
             narrate::mode_label(quantumstate_core::agents::Mode::Simulation),
             configs.len(),
             specs.len(),
-            started.elapsed().as_secs_f64()
         );
         print!("{}", eval::table(&scores));
         println!("\nDiagnosis per evidence class ({CLASS_VARIANTS} variants each: services, wordings, intervals):\n");
         print!("{}", eval_classes::table(&classes));
+        if conditions > 0 {
+            println!(
+                "\nCassandra on realistic telemetry: {conditions} cases per condition in {:.1} s\n",
+                started.elapsed().as_secs_f64()
+            );
+            print!("{}", eval::condition_score::condition_table(&by_condition));
+            println!();
+            print!("{}", eval::condition_score::calibration_table(&by_condition));
+        }
     }
     Ok(())
 }

@@ -129,6 +129,9 @@ enum Command {
     Eval {
         #[arg(long, default_value_t = 200)]
         variants: usize,
+        /// Cases per condition family of realistic telemetry (0: skip them).
+        #[arg(long, default_value_t = 60)]
+        conditions: usize,
         #[arg(long, default_value = "2026-02-13T15:00:00Z")]
         anchor: String,
         #[arg(long)]
@@ -283,8 +286,20 @@ async fn main() -> anyhow::Result<()> {
             cli::analyze(&inputs, agents.config(), format).await
         }
         Command::Detect { csv } => cli::detect(&csv, &mut std::io::stdout().lock()),
-        Command::Eval { variants, anchor, json } => {
-            cli::eval(variants, cli::timestamp(&anchor)?, AgentConfig::default(), json).await
+        Command::Eval {
+            variants,
+            conditions,
+            anchor,
+            json,
+        } => {
+            cli::eval(
+                variants,
+                conditions,
+                cli::timestamp(&anchor)?,
+                AgentConfig::default(),
+                json,
+            )
+            .await
         }
     }
 }

@@ -235,7 +235,9 @@ fn detect_scores_every_row_in_order_and_flags_the_anomaly() {
         .map(|l| l.split(',').map(String::from).collect())
         .collect();
     assert_eq!(stdout.lines().next(), Some("timestamp,value,anomaly_score"));
-    assert_eq!(rows.len(), 800);
+    // The unreadable row is kept (score 0), so output rows align with input rows.
+    assert_eq!(rows.len(), 801);
+    assert_eq!(rows[800], vec!["2014-02-22 08:00:00", "", "0.000000"]);
     let scores: Vec<f64> = rows.iter().map(|r| r[2].parse().unwrap()).collect();
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
     assert!(scores[..600].iter().all(|s| *s < 0.5), "false alarm before the anomaly");
@@ -322,4 +324,26 @@ fn analyze_reads_a_replacement_topology_and_names_root_and_impact_on_it() {
     std::fs::write(&t, "{not json").unwrap();
     let (ok, _, stderr) = quantumstate(&[&args[..], &["--topology", t.to_str().unwrap()]].concat());
     assert!(!ok && stderr.contains("not a dependency graph"), "{stderr}");
+
+#[test]
+fn detect_refuses_a_csv_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, says) in [
+        (
+            "semicolons.csv",
+            "timestamp;value\n2014-02-19 10:50:00;1.5\n",
+            "comma-separated",
+        ),
+        (
+            "words.csv",
+            "timestamp,value\n2014-02-19 10:50:00,high\n",
+            "no numeric value",
+        ),
+    ] {
+        let csv = dir.path().join(name);
+        std::fs::write(&csv, text).unwrap();
+        let (ok, stdout, stderr) = quantumstate(&["detect", "--csv", csv.to_str().unwrap()]);
+        assert!(!ok, "{name}: accepted, printed {stdout}");
+        assert!(stderr.contains(says) && stderr.contains(name), "{name}: {stderr}");
+    }
 }

@@ -1,8 +1,9 @@
 //! Cassandra: detect, date, forecast, classify.
 
-use super::detector::{Direction, SeriesDetector, TriggerKind};
+use super::detector::TriggerKind;
 use super::stats::{theil_sen_slope, Baseline};
 use super::{narrate, AgentConfig};
+use crate::detect::{series, CannotJudge, NotFlagged, StoppedReporting};
 use crate::model::{AnomalyType, BadDirection, Level, MetricType};
 use crate::store::{LogQuery, SeriesKey, SeriesPoint, Store, StoreError};
 use crate::time::TimeWindow;
@@ -109,6 +110,30 @@ pub struct Scan {
     pub series: Vec<SeriesState>,
     pub detection: Option<Detection>,
     pub decision: String,
+    /// Series that came close, and why they were not flagged.
+    #[serde(default)]
+    pub not_flagged: Vec<NotFlagged>,
+    /// Why some series (or the whole store) could not be judged.
+    #[serde(default)]
+    pub cannot_judge: Vec<CannotJudge>,
+    /// Services that went silent before "now".
+    #[serde(default)]
+    pub stopped: Vec<StoppedReporting>,
+}
+
+/// History older than the read window is read in coarser buckets: at most
+/// about this many per series (one aggregation in Elasticsearch mode).
+const HISTORY_BUCKETS: i64 = 1_000;
+/// And never more than this far back.
+const HISTORY_DAYS: i64 = 7;
+/// A service silent this long (or five of its sampling intervals) has stopped reporting.
+const STALE_MINUTES: i64 = 5;
+
+/// The coarse bucket for `length` of history: 5, 10, 15, 30 or 60 minutes.
+pub fn history_bucket(length: TimeDelta) -> TimeDelta {
+    let per = length.num_minutes() / HISTORY_BUCKETS;
+    let minutes = [5, 10, 15, 30, 60].into_iter().find(|m| *m >= per).unwrap_or(60);
+    TimeDelta::minutes(minutes)
 }
 
 /// What a scan at `now` reads: the baseline minutes, then the analysis minutes, `now` included.
@@ -128,25 +153,66 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
     let mut states = Vec::new();
     let mut anomalies = Vec::new();
     let mut anomalous_points = Vec::new();
-    for (key, points) in store.all_series(window, bucket).await? {
-        let Some((state, anomaly)) = scan_series(config, &key, &points, analysis_start) else {
+    let mut not_flagged = Vec::new();
+    let mut cannot_judge = Vec::new();
+    let span = store.metric_time_range().await?;
+    match span {
+        None => cannot_judge.push(CannotJudge::NoData),
+        Some((first, _)) if first > now => cannot_judge.push(CannotJudge::DataAfterNow { first }),
+        _ => {}
+    }
+    // All the history the store holds before the read window, in coarser buckets.
+    let (history, history_step) = match span {
+        Some((first, _)) if first < window.start => {
+            let start = first.max(window.start - TimeDelta::days(HISTORY_DAYS));
+            let step = history_bucket(window.start - start);
+            (
+                store.all_series(TimeWindow::new(start, window.start), step).await?,
+                step,
+            )
+        }
+        _ => (Vec::new(), TimeDelta::minutes(5)),
+    };
+    let fine = store.all_series(window, bucket).await?;
+    let stopped = stopped_services(&fine, &history, now);
+    for (key, points) in &fine {
+        let past = history
+            .binary_search_by(|(k, _)| k.cmp(key))
+            .map(|i| history[i].1.as_slice())
+            .unwrap_or_default();
+        let outcome = series::judge(
+            config,
+            &series::Input {
+                key,
+                fine: points,
+                history: past,
+                history_bucket: history_step,
+                analysis_start,
+            },
+        );
+        not_flagged.extend(outcome.not_flagged);
+        cannot_judge.extend(outcome.cannot_judge);
+        let Some(state) = outcome.state else {
             continue;
         };
         states.push(state);
-        if let Some(anomaly) = anomaly {
+        if let Some(anomaly) = outcome.anomaly {
             anomalies.push(anomaly);
-            anomalous_points.push((key, points));
+            anomalous_points.push((key.clone(), points.clone()));
         }
     }
     let analysis = TimeWindow::new(analysis_start, end);
     let Some(primary_service) = pick_service(&anomalies) else {
-        let decision = narrate::quiet_scan(states.len(), distinct_services(&states), config.analysis_minutes);
+        let decision = quiet_decision(config, &states, &not_flagged, &cannot_judge, &stopped);
         return Ok(Scan {
             now,
             analysis,
             series: states,
             detection: None,
             decision,
+            not_flagged,
+            cannot_judge,
+            stopped,
         });
     };
     let (mut mine, elsewhere): (Vec<_>, Vec<_>) = anomalies.into_iter().partition(|a| a.key.service == primary_service);
@@ -207,7 +273,81 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
         series: states,
         detection: Some(detection),
         decision: detection_text,
+        not_flagged,
+        cannot_judge,
+        stopped,
     })
+}
+
+/// Services none of whose series reported in the last few minutes (or five
+/// sampling intervals), while the store has later data for others or "now" is later.
+fn stopped_services(
+    fine: &[(SeriesKey, Vec<SeriesPoint>)],
+    history: &[(SeriesKey, Vec<SeriesPoint>)],
+    now: DateTime<Utc>,
+) -> Vec<StoppedReporting> {
+    let mut last: Vec<(&str, DateTime<Utc>, TimeDelta)> = Vec::new();
+    for (key, points) in history.iter().chain(fine) {
+        let (Some(first), Some(end)) = (points.first(), points.last()) else {
+            continue;
+        };
+        let readings: u64 = points.iter().map(|p| p.count).sum();
+        let spacing = (end.at - first.at) / i32::try_from(readings.max(1)).unwrap_or(i32::MAX);
+        match last.iter_mut().find(|(s, _, _)| *s == key.service) {
+            Some(entry) => {
+                entry.1 = entry.1.max(end.at);
+                entry.2 = entry.2.min(spacing);
+            }
+            None => last.push((&key.service, end.at, spacing)),
+        }
+    }
+    let mut out: Vec<StoppedReporting> = last
+        .into_iter()
+        .filter(|(_, at, spacing)| *at <= now && now - *at > (*spacing * 5).max(TimeDelta::minutes(STALE_MINUTES)))
+        .map(|(service, at, _)| StoppedReporting {
+            service: service.to_string(),
+            last_seen: at,
+            silent_minutes: (now - at).num_seconds() as f64 / 60.0,
+        })
+        .collect();
+    crate::order::sort_by(&mut out, |a, b| a.service.cmp(&b.service));
+    out
+}
+
+/// The decision when nothing is flagged: no anomaly, or why it cannot say.
+fn quiet_decision(
+    config: &AgentConfig,
+    states: &[SeriesState],
+    not_flagged: &[NotFlagged],
+    cannot_judge: &[CannotJudge],
+    stopped: &[StoppedReporting],
+) -> String {
+    let mut text = if states.is_empty() {
+        let reasons: Vec<String> = cannot_judge.iter().take(3).map(|c| c.reason()).collect();
+        format!(
+            "Cannot judge: {}.",
+            if reasons.is_empty() {
+                "no series in the read window".to_string()
+            } else {
+                reasons.join("; ")
+            }
+        )
+    } else {
+        narrate::quiet_scan(states.len(), distinct_services(states), config.analysis_minutes)
+    };
+    for s in stopped {
+        text.push_str(&format!(
+            " {} stopped reporting: nothing since {} ({:.0} min).",
+            s.service,
+            crate::time::hm(s.last_seen),
+            s.silent_minutes
+        ));
+    }
+    if !not_flagged.is_empty() {
+        let reasons: Vec<String> = not_flagged.iter().take(3).map(|n| n.reason()).collect();
+        text.push_str(&format!(" Not flagged: {}.", reasons.join("; ")));
+    }
+    text
 }
 
 fn distinct_services(states: &[SeriesState]) -> usize {
@@ -215,123 +355,6 @@ fn distinct_services(states: &[SeriesState]) -> usize {
     crate::order::sort_by(&mut s, |a, b| a.cmp(b));
     s.dedup();
     s.len()
-}
-
-/// The baseline scale floor: 2% of the healthy range for catalogue metrics,
-/// 1% of the level otherwise.
-fn sigma_floor(metric: Option<MetricType>, median: f64) -> f64 {
-    match metric {
-        Some(m) => {
-            let (lo, hi) = m.healthy_range();
-            (hi - lo) * 0.02
-        }
-        None => (median.abs() * 0.01).max(1e-6),
-    }
-}
-
-/// Baseline and first trigger of one series.
-fn scan_series(
-    config: &AgentConfig,
-    key: &SeriesKey,
-    points: &[SeriesPoint],
-    analysis_start: DateTime<Utc>,
-) -> Option<(SeriesState, Option<SeriesAnomaly>)> {
-    let split = points
-        .iter()
-        .position(|p| p.at >= analysis_start)
-        .unwrap_or(points.len());
-    let split = if split >= config.min_baseline_points {
-        split
-    } else if points.len() >= 2 * config.min_baseline_points {
-        // Data someone else wrote may hold little history: the first third is the baseline.
-        points.len() / 3
-    } else {
-        return None;
-    };
-    let (base, recent) = points.split_at(split);
-    let metric = MetricType::parse(&key.metric_type);
-    let values: Vec<f64> = base.iter().map(|p| p.avg).collect();
-    let median = super::stats::median(&values)?;
-    let baseline = Baseline::from_samples(&values, sigma_floor(metric, median))?;
-    let (direction, materiality) = match metric {
-        Some(m) => {
-            let direction = match m.bad_direction() {
-                BadDirection::Up => Direction::Up,
-                BadDirection::Down => Direction::Down,
-            };
-            (
-                direction,
-                config.materiality * (m.alarm_level() - baseline.median).abs(),
-            )
-        }
-        None => (Direction::Both, config.materiality_unknown * baseline.median.abs()),
-    };
-    let last = points.last()?.avg;
-    let state = SeriesState {
-        key: key.clone(),
-        baseline,
-        last,
-    };
-    let mut detector = SeriesDetector::new(config.detector, baseline, direction, materiality);
-    let mut trigger = None;
-    for p in recent {
-        if let Some(t) = detector.observe(p.avg).trigger {
-            trigger = Some(t);
-            break;
-        }
-    }
-    let Some(trigger) = trigger else {
-        return Some((state, None));
-    };
-    // Orient deviations so that positive is the direction the series moved.
-    let sign = if trigger.z >= 0.0 { 1.0 } else { -1.0 };
-    let oriented = |v: f64| sign * (v - baseline.median);
-    let after = &recent[trigger.onset_index..];
-    let onset = after[0].at;
-    let peak_dev = after.iter().map(|p| oriented(p.avg)).fold(0.0, f64::max);
-    let rise_at = after
-        .iter()
-        .find(|p| oriented(p.avg) >= 0.5 * peak_dev)
-        .map(|p| p.at)
-        .unwrap_or(onset);
-    let trend: Vec<(f64, f64)> = after
-        .iter()
-        .map(|p| ((p.at - onset).num_seconds() as f64 / 60.0, p.avg))
-        .collect();
-    let persistence = after
-        .iter()
-        .filter(|p| oriented(p.avg) / baseline.sigma >= config.detector.cusum_k)
-        .count() as f64
-        / after.len() as f64;
-    let anomaly = SeriesAnomaly {
-        key: key.clone(),
-        kind: trigger.kind,
-        onset,
-        detected_at: recent[trigger.index].at,
-        value_at_detection: recent[trigger.index].avg,
-        current: last,
-        baseline,
-        peak_z: peak_dev / baseline.sigma,
-        rate_per_min: theil_sen_slope(&trend).unwrap_or(0.0),
-        rise_minutes: (rise_at - onset).num_seconds() as f64 / 60.0,
-        span_minutes: (after[after.len() - 1].at - onset).num_seconds() as f64 / 60.0,
-        shape_ratio: {
-            let third = (after.len() / 3).max(1);
-            let mean = |pts: &[SeriesPoint]| pts.iter().map(|p| oriented(p.avg)).sum::<f64>() / pts.len() as f64;
-            let late = mean(&after[after.len() - third..]);
-            if after.len() < 3 || late <= 0.0 {
-                1.0
-            } else {
-                mean(&after[..third]) / late
-            }
-        },
-        persistence,
-        severity: match metric {
-            Some(m) => peak_dev / (m.alarm_level() - baseline.median).abs().max(f64::EPSILON),
-            None => peak_dev / baseline.sigma / 20.0,
-        },
-    };
-    Some((state, Some(anomaly)))
 }
 
 /// The service to work: the largest summed severity of its symptoms.

@@ -18,12 +18,10 @@
 
 pub mod archaeologist;
 pub mod cassandra;
-pub mod detector;
 pub mod guardian;
 pub mod narrate;
 pub mod pipeline;
 pub mod similar;
-pub mod stats;
 pub mod surgeon;
 
 pub use archaeologist::{Investigation, RootCause};
@@ -31,6 +29,15 @@ pub use cassandra::{Detection, Scan};
 pub use guardian::{Verdict, Verification};
 pub use pipeline::{Event, IncidentReport, Listener, Mode, Pipeline, ReportStatus};
 pub use surgeon::{Plan, Remediation};
+
+/// The detector core lives in [`crate::detect`]; these paths stay for callers.
+pub mod detector {
+    pub use crate::detect::detector::*;
+}
+/// See [`crate::detect::stats`].
+pub mod stats {
+    pub use crate::detect::stats::*;
+}
 
 use crate::model::{Agent, DecisionDoc, MetricType};
 use chrono::{DateTime, Utc};

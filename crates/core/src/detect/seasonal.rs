@@ -1,0 +1,118 @@
+//! What is normal *at this time of day*: with a day or more of history, a
+//! reading is compared with the same time on earlier days, so a busy evening
+//! or a nightly batch job that recurs at the same hour is not an incident.
+
+use crate::store::SeriesPoint;
+use chrono::{DateTime, Timelike, Utc};
+
+/// History this long (or longer) gives a time-of-day profile.
+pub const MIN_PROFILE_HOURS: f64 = 24.0;
+
+/// Median level per time-of-day slot, from days of (coarse) history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyProfile {
+    slot_minutes: u32,
+    /// Per slot: median of that slot and its two neighbours over all days (None: no data).
+    slots: Vec<Option<f64>>,
+    /// Median over all slots: the level residuals are re-centred on.
+    pub level: f64,
+    /// Whole days the history covers.
+    pub days: usize,
+}
+
+fn slot_of(at: DateTime<Utc>, slot_minutes: u32) -> usize {
+    ((at.hour() * 60 + at.minute()) / slot_minutes.max(1)) as usize
+}
+
+impl DailyProfile {
+    /// From history spanning at least [`MIN_PROFILE_HOURS`] in buckets of at most
+    /// 15 minutes; `None` otherwise.
+    pub fn build(history: &[SeriesPoint], slot_minutes: u32) -> Option<DailyProfile> {
+        let (first, last) = (history.first()?, history.last()?);
+        let hours = (last.at - first.at).num_seconds() as f64 / 3600.0;
+        if hours < MIN_PROFILE_HOURS || !(1..=15).contains(&slot_minutes) {
+            return None;
+        }
+        let n = (24 * 60 / slot_minutes) as usize;
+        let mut buckets: Vec<Vec<f64>> = vec![Vec::new(); n];
+        for p in history {
+            buckets[slot_of(p.at, slot_minutes) % n].push(p.avg);
+        }
+        let slots: Vec<Option<f64>> = (0..n)
+            .map(|i| {
+                let mut v = Vec::new();
+                for d in [n - 1, 0, 1] {
+                    v.extend_from_slice(&buckets[(i + d) % n]);
+                }
+                super::stats::median(&v)
+            })
+            .collect();
+        let all: Vec<f64> = slots.iter().flatten().copied().collect();
+        Some(DailyProfile {
+            slot_minutes,
+            level: super::stats::median(&all)?,
+            slots,
+            days: (hours / 24.0).floor() as usize,
+        })
+    }
+
+    /// The usual level at this time of day.
+    pub fn expected(&self, at: DateTime<Utc>) -> Option<f64> {
+        self.slots
+            .get(slot_of(at, self.slot_minutes) % self.slots.len().max(1))
+            .copied()
+            .flatten()
+    }
+
+    /// The reading with the time-of-day pattern taken out, re-centred on the
+    /// profile's level (same units, so materiality still applies).
+    pub fn adjust(&self, p: &SeriesPoint) -> SeriesPoint {
+        let shift = self.expected(p.at).map(|e| self.level - e).unwrap_or(0.0);
+        SeriesPoint {
+            avg: p.avg + shift,
+            min: p.min + shift,
+            max: p.max + shift,
+            ..*p
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    #[test]
+    fn a_nightly_job_is_expected_at_its_hour() {
+        let start = DateTime::<Utc>::from_timestamp(1_700_000_000 / 86_400 * 86_400, 0).unwrap();
+        let history: Vec<SeriesPoint> = (0..(2 * 288))
+            .map(|i| {
+                let at = start + TimeDelta::minutes(5 * i);
+                let batch = (120..165).contains(&(at.hour() * 60 + at.minute()));
+                let avg = if batch { 60.0 } else { 30.0 };
+                SeriesPoint {
+                    at,
+                    avg,
+                    min: avg,
+                    max: avg,
+                    count: 10,
+                }
+            })
+            .collect();
+        let profile = DailyProfile::build(&history, 5).unwrap();
+        let tonight = start + TimeDelta::days(2) + TimeDelta::minutes(140);
+        assert_eq!(profile.expected(tonight), Some(60.0));
+        let p = SeriesPoint {
+            at: tonight,
+            avg: 61.0,
+            min: 61.0,
+            max: 61.0,
+            count: 1,
+        };
+        assert_eq!(profile.adjust(&p).avg, 31.0);
+        assert!(
+            DailyProfile::build(&history[..200], 5).is_none(),
+            "under a day: no profile"
+        );
+    }
+}
