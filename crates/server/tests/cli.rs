@@ -324,6 +324,7 @@ fn analyze_reads_a_replacement_topology_and_names_root_and_impact_on_it() {
     std::fs::write(&t, "{not json").unwrap();
     let (ok, _, stderr) = quantumstate(&[&args[..], &["--topology", t.to_str().unwrap()]].concat());
     assert!(!ok && stderr.contains("not a dependency graph"), "{stderr}");
+}
 
 #[test]
 fn detect_refuses_a_csv_it_cannot_read() {
