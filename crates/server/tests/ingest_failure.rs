@@ -6,14 +6,11 @@
 
 mod support;
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::TimeDelta;
 use quantumstate_core::elastic::{ElasticStore, IndexNames, Request, Response, Transport};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
 use quantumstate_core::store::{load_dataset, LogQuery};
 use quantumstate_core::{Level, Store, StoreError};
-use quantumstate_server::listen::{self, Limits};
-use quantumstate_server::proxy::ProxyConfig;
-use quantumstate_server::serve::{app, ServeConfig};
 use quantumstate_server::transport::{Credentials, HttpTransport};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -40,10 +37,6 @@ impl Transport for CutAfter {
     }
 }
 
-fn anchor() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 2, 13, 15, 0, 0).unwrap()
-}
-
 async fn logs_in(store: &impl Store, data: &sim::Dataset) -> usize {
     let query = LogQuery {
         service: None,
@@ -58,21 +51,9 @@ async fn logs_in(store: &impl Store, data: &sim::Dataset) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_ingest_keeps_the_previous_run_and_a_full_one_replaces_it() {
     let (_es, es_url) = support::osmem();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"), "<!DOCTYPE html>").unwrap();
-    let proxy = ProxyConfig {
-        es_url: Some(es_url),
-        index_prefix: "cut-".into(),
-        ..Default::default()
-    };
-    let router = app(&ServeConfig {
-        dist: dir.path().to_path_buf(),
-        proxy,
-    })
-    .unwrap();
-    let base = listen::spawn_loopback(router, Limits::default()).await.unwrap();
+    let proxy = support::proxy_in_front(&es_url, "cut-").await;
     let store_with = |bulk_budget: usize| {
-        let inner = HttpTransport::new(&format!("{base}/es"), Credentials::default(), Duration::from_secs(30)).unwrap();
+        let inner = HttpTransport::new(&proxy, Credentials::default(), Duration::from_secs(30)).unwrap();
         let transport = CutAfter {
             inner,
             bulk_budget: AtomicUsize::new(bulk_budget),
@@ -80,22 +61,24 @@ async fn a_cut_ingest_keeps_the_previous_run_and_a_full_one_replaces_it() {
         ElasticStore::new(transport, IndexNames { prefix: "cut-".into() })
     };
     let full = store_with(usize::MAX);
-    full.setup(anchor()).await.unwrap();
+    full.setup(support::anchor()).await.unwrap();
 
     // A day apart, so the two runs share no document id.
-    let first = sim::generate(&SimConfig::new(Scenario::MemoryLeak, 1, anchor()));
+    let first = sim::generate(&SimConfig::new(Scenario::MemoryLeak, 1, support::anchor()));
     let second = sim::generate(&SimConfig::new(
         Scenario::DeploymentRollback,
         2,
-        anchor() + TimeDelta::days(1),
+        support::anchor() + TimeDelta::days(1),
     ));
-    load_dataset(&full, anchor(), &first, &mut |_, _| {}).await.unwrap();
+    load_dataset(&full, support::anchor(), &first, &mut |_, _| {})
+        .await
+        .unwrap();
     let before = full.counts().await.unwrap();
     assert_eq!(before.metrics + before.logs, first.len() as u64);
 
     for budget in [0, 1, 3] {
         let cut = store_with(budget);
-        let err = load_dataset(&cut, anchor(), &second, &mut |_, _| {})
+        let err = load_dataset(&cut, support::anchor(), &second, &mut |_, _| {})
             .await
             .expect_err("the cut transport fails the write");
         assert!(err.to_string().contains("connection reset"), "{err}");
@@ -107,7 +90,9 @@ async fn a_cut_ingest_keeps_the_previous_run_and_a_full_one_replaces_it() {
         assert_eq!(logs_in(&full, &first).await, first.logs.len(), "budget {budget}");
     }
 
-    load_dataset(&full, anchor(), &second, &mut |_, _| {}).await.unwrap();
+    load_dataset(&full, support::anchor(), &second, &mut |_, _| {})
+        .await
+        .unwrap();
     let replaced = full.counts().await.unwrap();
     assert_eq!(replaced.metrics, second.metrics.len() as u64);
     assert_eq!(replaced.logs, second.logs.len() as u64);

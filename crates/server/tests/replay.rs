@@ -5,9 +5,6 @@
 
 mod support;
 
-use quantumstate_server::listen::{self, Limits};
-use quantumstate_server::proxy::ProxyConfig;
-use quantumstate_server::serve::{app, ServeConfig};
 use std::process::Command;
 
 fn run(es: &str, scenario: &str, seed: &str) -> serde_json::Value {
@@ -31,20 +28,7 @@ fn run(es: &str, scenario: &str, seed: &str) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_link_twice_on_one_store_tells_the_same_story() {
     let (_es, es_url) = support::osmem();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"), "<!DOCTYPE html>").unwrap();
-    let proxy = ProxyConfig {
-        es_url: Some(es_url),
-        index_prefix: "replay-".into(),
-        ..Default::default()
-    };
-    let router = app(&ServeConfig {
-        dist: dir.path().to_path_buf(),
-        proxy,
-    })
-    .unwrap();
-    let base = listen::spawn_loopback(router, Limits::default()).await.unwrap();
-    let es = format!("{base}/es");
+    let es = support::proxy_in_front(&es_url, "replay-").await;
     for (scenario, seed, status) in [
         ("memory-leak", "42", "resolved"),
         ("error-spike", "7", "resolved"),

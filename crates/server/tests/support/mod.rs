@@ -75,8 +75,8 @@ pub fn anchor() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 2, 13, 15, 0, 0).unwrap()
 }
 
-/// A proxy (prefix-isolated) in front of `es_url`; returns the store that talks to it.
-pub async fn elastic_via_proxy(es_url: &str, prefix: &str) -> ElasticStore<HttpTransport> {
+/// Our proxy (prefix-isolated) in front of `es_url`; returns its `/es` URL.
+pub async fn proxy_in_front(es_url: &str, prefix: &str) -> String {
     let dir = tempfile::tempdir().unwrap().keep();
     std::fs::write(dir.join("index.html"), "<!DOCTYPE html>").unwrap();
     let proxy = ProxyConfig {
@@ -85,7 +85,13 @@ pub async fn elastic_via_proxy(es_url: &str, prefix: &str) -> ElasticStore<HttpT
         ..Default::default()
     };
     let base = spawn_router(app(&ServeConfig { dist: dir, proxy }).unwrap()).await;
-    let transport = HttpTransport::new(&format!("{base}/es"), Credentials::default(), Duration::from_secs(30)).unwrap();
+    format!("{base}/es")
+}
+
+/// A proxy (prefix-isolated) in front of `es_url`; returns the store that talks to it.
+pub async fn elastic_via_proxy(es_url: &str, prefix: &str) -> ElasticStore<HttpTransport> {
+    let proxy = proxy_in_front(es_url, prefix).await;
+    let transport = HttpTransport::new(&proxy, Credentials::default(), Duration::from_secs(30)).unwrap();
     ElasticStore::new(transport, IndexNames { prefix: prefix.into() })
 }
 
