@@ -112,6 +112,15 @@ impl Store for AppStore {
     async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError> {
         delegate!(self, s => s.append_decision(doc).await)
     }
+    async fn write_telemetry(
+        &self,
+        metrics: &[MetricDoc],
+        logs: &[LogDoc],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<u64, StoreError> {
+        // Elasticsearch writes both indices concurrently, with one refresh each.
+        delegate!(self, s => s.write_telemetry(metrics, logs, progress).await)
+    }
     async fn series_keys(&self, window: TimeWindow) -> Result<Vec<SeriesKey>, StoreError> {
         delegate!(self, s => s.series_keys(window).await)
     }
