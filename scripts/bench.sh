@@ -20,7 +20,7 @@ build_app
 say "building the server and the benchmark harness (release)"
 cargo build --release -p quantumstate-server -p quantumstate-bench
 case " $* " in
-    *" --only-breakdown "*) ;;
+    *" --only-breakdown "* | *" --only-ingest "*) ;;
     *)
         say "criterion: generation and the whole pipeline (about a minute)"
         cargo bench -p quantumstate-core --bench pipeline -- --noplot
@@ -28,5 +28,10 @@ case " $* " in
 esac
 say "measuring the app (a few minutes)"
 "$ROOT/target/release/quantumstate-bench" "$@"
-say "Lighthouse, desktop and mobile, median of 3 (a few minutes)"
-"$ROOT/scripts/lighthouse.sh" 3
+case " $* " in
+    *" --only-breakdown "* | *" --only-ingest "*) ;;
+    *)
+        say "Lighthouse, desktop and mobile, median of 3 (a few minutes)"
+        "$ROOT/scripts/lighthouse.sh" 3
+        ;;
+esac

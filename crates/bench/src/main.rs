@@ -65,6 +65,29 @@ struct Args {
     /// Only measure where a click's time goes on each engine, print it, and stop.
     #[arg(long)]
     only_breakdown: bool,
+    /// Only measure bulk ingest through the proxy against direct on each engine, print it, and stop.
+    #[arg(long)]
+    only_ingest: bool,
+}
+
+/// Seconds per bulk ingest of `docs`, straight to the engine and through the
+/// proxy, alternating so both see the same machine.
+async fn proxy_versus_direct(
+    es_url: &str,
+    proxy_url: &str,
+    docs: &[quantumstate_core::MetricDoc],
+    runs: usize,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let (mut direct, mut proxy) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        direct.push(ingest::timed_bulk(es_url, docs).await.context("direct bulk")?);
+        proxy.push(
+            ingest::timed_bulk(proxy_url, docs)
+                .await
+                .context("bulk through the proxy")?,
+        );
+    }
+    Ok((direct, proxy))
 }
 
 /// Everything measured, for the report.
@@ -189,6 +212,24 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if args.only_ingest {
+        let week = ingest::generate_week();
+        let docs = &week.data.metrics[..args.ingest_docs.min(week.data.metrics.len())];
+        for ((label, es_url, _), (_, url)) in engines.iter().zip(&servers) {
+            let (direct, proxy) = proxy_versus_direct(es_url, &format!("{url}/es"), docs, args.ingest_runs).await?;
+            let (direct, proxy) = (Sample::new(direct), Sample::new(proxy));
+            let rate = |s: &Sample| docs.len() as f64 / s.median();
+            println!(
+                "{label}: bulk ingest of {} documents, median of {}: direct {:.0} docs/s, proxy {:.0} docs/s ({:.0}% of direct)",
+                docs.len(),
+                args.ingest_runs,
+                rate(&direct),
+                rate(&proxy),
+                100.0 * direct.median() / proxy.median()
+            );
+        }
+        return Ok(());
+    }
     let driver = Driver::start();
 
     say(&format!("{} cold loads", args.loads));
@@ -261,16 +302,8 @@ async fn main() -> anyhow::Result<()> {
             "{label}: bulk ingest of {} documents, proxy versus direct, {} runs each",
             args.ingest_docs, args.ingest_runs
         ));
-        let docs = &data.metrics[..args.ingest_docs];
-        let (mut direct, mut proxy) = (Vec::new(), Vec::new());
-        for _ in 0..args.ingest_runs {
-            direct.push(ingest::timed_bulk(es_url, docs).await.context("direct bulk")?);
-            proxy.push(
-                ingest::timed_bulk(&proxy_url, docs)
-                    .await
-                    .context("bulk through the proxy")?,
-            );
-        }
+        let (direct, proxy) =
+            proxy_versus_direct(es_url, &proxy_url, &data.metrics[..args.ingest_docs], args.ingest_runs).await?;
         say(&format!("{label}: a week of history: ingest and Cassandra's queries"));
         let week_ingest_s = ingest::ingest_week(es_url, &data).await?;
         let end = data.truth.timeline.end;
