@@ -2,7 +2,8 @@
 //! CSV metrics form `timestamp,service,metric_type,value` (see [`metrics`]), and
 //! `timestamp,value` CSV for a single metric. Bad lines are reported with their
 //! line number; good lines are kept. [`metrics`], [`logs`] and [`incidents`] are
-//! the one reader that `analyze` and the app use.
+//! the one reader that `analyze` uses; the app's worker feeds the same reader a
+//! file in pieces through [`Stream`].
 
 use crate::time::parse_timestamp;
 use chrono::{DateTime, Utc};
@@ -95,7 +96,9 @@ pub fn csv_rows(text: &str) -> Result<(Vec<CsvRow>, Vec<LineError>), String> {
 }
 
 mod documents;
+mod stream;
 pub use documents::*;
+pub use stream::{Kind, Stream};
 
 #[cfg(test)]
 mod tests {

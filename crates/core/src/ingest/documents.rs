@@ -4,10 +4,10 @@
 //! their line numbers; a file with nothing in the model at all is refused with a
 //! message naming what was expected.
 
-use super::{ndjson, LineError};
-use crate::model::{IncidentDoc, LogDoc, MetricDoc, MetricType, Service};
-use crate::time::parse_timestamp;
-use serde::de::DeserializeOwned;
+use super::LineError;
+use crate::model::{IncidentDoc, LogDoc, MetricDoc};
+
+use super::Stream;
 
 /// The header of the CSV metrics form (`region` may be added as a fifth column).
 pub const CSV_METRICS_HEADER: &str = "timestamp,service,metric_type,value";
@@ -35,48 +35,10 @@ pub struct NotInModel {
     pub found: String,
 }
 
-const METRICS_EXPECTED: &str = "one JSON metric document per line ({\"@timestamp\",\"service\",\"region\",\"metric_type\",\"value\",\"unit\"}) or CSV with the header timestamp,service,metric_type,value";
-const LOGS_EXPECTED: &str =
+pub(crate) const METRICS_EXPECTED: &str = "one JSON metric document per line ({\"@timestamp\",\"service\",\"region\",\"metric_type\",\"value\",\"unit\"}) or CSV with the header timestamp,service,metric_type,value";
+pub(crate) const LOGS_EXPECTED: &str =
     "one JSON log document per line ({\"@timestamp\",\"service\",\"region\",\"level\",\"message\"}, optional \"error_code\", \"trace_id\")";
-const INCIDENTS_EXPECTED: &str = "one JSON incident document per line ({\"@timestamp\",\"service\",\"region\",\"anomaly_type\",\"root_cause\",\"actions_taken\",\"status\"}, optional \"resolved_at\", \"mttr_seconds\")";
-
-fn first_line(text: &str) -> Option<(usize, &str)> {
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .find(|(_, l)| !l.is_empty())
-}
-
-fn shorten(line: &str) -> String {
-    let mut out: String = line.chars().take(60).collect();
-    if out.len() < line.len() {
-        out.push('…');
-    }
-    out
-}
-
-/// NDJSON of `T`; refused when lines exist and none of them is a `T`.
-fn documents<T: DeserializeOwned>(
-    text: &str,
-    what: &'static str,
-    expected: &'static str,
-) -> Result<Read<T>, NotInModel> {
-    let (docs, bad) = ndjson::<T>(text);
-    if docs.is_empty() {
-        if let Some(e) = bad.first() {
-            return Err(NotInModel {
-                what,
-                expected,
-                found: format!("none of its {} lines is one (first: {e})", bad.len()),
-            });
-        }
-    }
-    Ok(Read {
-        docs,
-        bad,
-        form: "NDJSON",
-    })
-}
+pub(crate) const INCIDENTS_EXPECTED: &str = "one JSON incident document per line ({\"@timestamp\",\"service\",\"region\",\"anomaly_type\",\"root_cause\",\"actions_taken\",\"status\"}, optional \"resolved_at\", \"mttr_seconds\")";
 
 /// A metrics file: NDJSON metric documents, or CSV with the header
 /// `timestamp,service,metric_type,value` (any column order, an optional
@@ -84,124 +46,23 @@ fn documents<T: DeserializeOwned>(
 /// region from the column, else from the catalogue's service, else
 /// [`UNKNOWN_REGION`]. Values may be integers.
 pub fn metrics(text: &str) -> Result<Read<MetricDoc>, NotInModel> {
-    match first_line(text) {
-        Some((_, l)) if !l.starts_with('{') => csv_metrics(text),
-        _ => documents(text, "metrics", METRICS_EXPECTED),
-    }
+    whole(Stream::metrics(), text)
 }
 
 /// A logs file: NDJSON log documents.
 pub fn logs(text: &str) -> Result<Read<LogDoc>, NotInModel> {
-    documents(text, "logs", LOGS_EXPECTED)
+    whole(Stream::logs(), text)
 }
 
 /// A past-incidents file: NDJSON incident documents.
 pub fn incidents(text: &str) -> Result<Read<IncidentDoc>, NotInModel> {
-    documents(text, "incidents", INCIDENTS_EXPECTED)
+    whole(Stream::incidents(), text)
 }
 
-struct Columns {
-    timestamp: usize,
-    service: usize,
-    metric_type: usize,
-    value: usize,
-    region: Option<usize>,
-}
-
-fn cells(line: &str) -> Vec<&str> {
-    line.split(',').map(|c| c.trim().trim_matches('"').trim()).collect()
-}
-
-fn columns(header: &str) -> Option<Columns> {
-    let names: Vec<String> = cells(header).iter().map(|c| c.to_ascii_lowercase()).collect();
-    let find = |wanted: &[&str]| names.iter().position(|n| wanted.contains(&n.as_str()));
-    Some(Columns {
-        timestamp: find(&["timestamp", "@timestamp"])?,
-        service: find(&["service"])?,
-        metric_type: find(&["metric_type"])?,
-        value: find(&["value"])?,
-        region: find(&["region"]),
-    })
-}
-
-fn csv_row(row: &[&str], c: &Columns) -> Result<MetricDoc, String> {
-    let cell = |i: usize, name: &str| {
-        row.get(i)
-            .copied()
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| format!("no {name}"))
-    };
-    let timestamp = parse_timestamp(cell(c.timestamp, "timestamp")?).map_err(|e| e.to_string())?;
-    let service = cell(c.service, "service")?;
-    let metric_type = cell(c.metric_type, "metric_type")?;
-    let metric = MetricType::parse(metric_type).ok_or_else(|| {
-        format!(
-            "unknown metric_type {metric_type:?}; expected one of {}",
-            MetricType::ALL.map(|m| m.as_str()).join(", ")
-        )
-    })?;
-    let raw = cell(c.value, "value")?;
-    let value = raw
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| format!("value {raw:?} is not a number"))?;
-    let region = c
-        .region
-        .and_then(|i| row.get(i).copied())
-        .filter(|r| !r.is_empty())
-        .or_else(|| Service::parse(service).map(|s| s.region()))
-        .unwrap_or(UNKNOWN_REGION);
-    Ok(MetricDoc {
-        timestamp,
-        service: service.to_string(),
-        region: region.to_string(),
-        metric_type: metric.as_str().to_string(),
-        value,
-        unit: metric.unit().to_string(),
-    })
-}
-
-fn csv_metrics(text: &str) -> Result<Read<MetricDoc>, NotInModel> {
-    let Some((header_line, header)) = first_line(text) else {
-        return Ok(Read {
-            docs: Vec::new(),
-            bad: Vec::new(),
-            form: "CSV",
-        });
-    };
-    let not_metrics = |found: String| NotInModel {
-        what: "metrics",
-        expected: METRICS_EXPECTED,
-        found,
-    };
-    let c = columns(header).ok_or_else(|| {
-        not_metrics(format!(
-            "line {header_line} is {:?}, which is neither JSON nor that header",
-            shorten(header)
-        ))
-    })?;
-    let mut docs = Vec::new();
-    let mut bad = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(header_line) {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        match csv_row(&cells(line), &c) {
-            Ok(doc) => docs.push(doc),
-            Err(reason) => bad.push(LineError { line: i + 1, reason }),
-        }
-    }
-    if docs.is_empty() {
-        if let Some(e) = bad.first() {
-            return Err(not_metrics(format!(
-                "none of its {} rows is readable (first: {e})",
-                bad.len()
-            )));
-        }
-    }
-    Ok(Read { docs, bad, form: "CSV" })
+fn whole<T>(mut stream: Stream<T>, text: &str) -> Result<Read<T>, NotInModel> {
+    stream.feed(text);
+    let docs = stream.take_docs();
+    stream.finish().map(|(bad, form)| Read { docs, bad, form })
 }
 
 #[cfg(test)]
