@@ -65,12 +65,15 @@ enum Form {
     Refused(NotInModel),
 }
 
+/// How a CSV row (its cells) becomes a document, given the header's columns.
+type CsvRow<T> = fn(&[&str], &Columns) -> Result<T, String>;
+
 /// A reader fed complete lines, a piece at a time.
 pub struct Stream<T> {
     what: &'static str,
     expected: &'static str,
     /// Metrics only: how a CSV row becomes a document.
-    csv: Option<fn(&[&str], &Columns) -> Result<T, String>>,
+    csv: Option<CsvRow<T>>,
     json: fn(&str) -> Result<T, String>,
     form: Form,
     /// Lines seen so far.
@@ -104,11 +107,7 @@ impl Stream<IncidentDoc> {
 }
 
 impl<T: DeserializeOwned> Stream<T> {
-    fn new(
-        what: &'static str,
-        expected: &'static str,
-        csv: Option<fn(&[&str], &Columns) -> Result<T, String>>,
-    ) -> Self {
+    fn new(what: &'static str, expected: &'static str, csv: Option<CsvRow<T>>) -> Self {
         Stream {
             what,
             expected,
