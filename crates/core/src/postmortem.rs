@@ -119,7 +119,7 @@ pub fn headline(report: &IncidentReport) -> String {
             ),
         },
         (ReportStatus::AwaitingRecovery, _) => format!(
-            "{story}; still open when the data ends at {}; recommended: {plan} (not executed).",
+            "{story}; still open when the data ends at {}; recommended: {plan} (not carried out by QuantumState).",
             hm(data_end(report))
         ),
         (ReportStatus::AwaitingApproval, _) => {
@@ -365,7 +365,7 @@ fn action(out: &mut String, report: &IncidentReport) {
         (Mode::Advisory, _, _) => {
             let _ = writeln!(
                 out,
-                "## Action recommended (advisory: nothing was executed by QuantumState)\n\n{}\n",
+                "## Action recommended (advisory: QuantumState changed nothing)\n\n{}\n",
                 narrate::recommendation(plan)
             );
             let seen = report.verification.as_ref().and_then(|v| v.action_seen.as_ref());

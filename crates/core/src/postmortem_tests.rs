@@ -93,11 +93,7 @@ fn open_advisory_incidents_recommend_claim_no_mttr_and_say_what_is_unknown() {
             summary.contains("Advisory analysis of your data") && summary.contains("still open"),
             "{summary}"
         );
-        assert!(section(
-            &md,
-            "## Action recommended (advisory: nothing was executed by QuantumState)"
-        )
-        .contains(root));
+        assert!(section(&md, "## Action recommended (advisory: QuantumState changed nothing)").contains(root));
         let mttr = section(&md, "## MTTR against history");
         assert!(mttr.contains("no MTTR"), "{mttr}");
         assert!(!mttr.contains("from onset to sustained recovery"), "{mttr}");

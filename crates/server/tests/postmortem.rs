@@ -320,7 +320,7 @@ fn analyze_markdown_of_a_resolved_incident_in_csv_metrics() {
     );
     assert_has(
         &md,
-        "## Action recommended (advisory: nothing was executed by QuantumState)",
+        "## Action recommended (advisory: QuantumState changed nothing)",
         &[
             "Recommends rollback_deployment of ledger-api to v4.1.7",
             "What the data shows was done:** rollback on ledger-api at 08:46:00",
@@ -382,7 +382,7 @@ fn analyze_markdown_of_an_open_incident_claims_no_mttr() {
         &[
             "Advisory analysis of your data:",
             "still open when the data ends at 08:51",
-            "recommended: rollback_deployment of ledger-api to v4.1.7 (not executed)",
+            "recommended: rollback_deployment of ledger-api to v4.1.7 (not carried out by QuantumState)",
         ],
     );
     assert_has(
@@ -399,7 +399,7 @@ fn analyze_markdown_of_an_open_incident_claims_no_mttr() {
     assert_has(&md, "## Root cause", &["v4.2.0 of ledger-api", "Evidence chain"]);
     assert_has(
         &md,
-        "## Action recommended (advisory: nothing was executed by QuantumState)",
+        "## Action recommended (advisory: QuantumState changed nothing)",
         &["no operator action appears in the logs"],
     );
     assert_has(

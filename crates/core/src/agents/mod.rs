@@ -12,7 +12,7 @@
 //! - [`narrate`]: every sentence they say (decisions, evidence, summaries).
 //! - [`pipeline`]: the only driver; front ends listen to its events. Two
 //!   [`Mode`]s: simulation (actions run in the simulated world) and advisory
-//!   (someone else's data: Surgeon recommends, nothing is executed).
+//!   (someone else's data: Surgeon recommends, QuantumState changes nothing).
 //!
 //! Agents only talk to [`Store`](crate::Store); each appends one decision record.
 

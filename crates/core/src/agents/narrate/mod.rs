@@ -34,7 +34,7 @@ pub const SIMILAR_SAME_SERVICE: &str = "same service";
 pub fn mode_label(mode: Mode) -> &'static str {
     match mode {
         Mode::Simulation => "simulation (actions run in the simulated world)",
-        Mode::Advisory => "advisory (your data: Surgeon recommends, nothing is executed)",
+        Mode::Advisory => "advisory (your data: Surgeon recommends, QuantumState changes nothing)",
     }
 }
 

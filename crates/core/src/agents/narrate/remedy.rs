@@ -95,7 +95,7 @@ pub fn awaiting(plan: &Plan) -> String {
 /// Advisory: what Surgeon recommends (nothing runs).
 pub fn recommendation(plan: &Plan) -> String {
     format!(
-        "Recommends {} ({} risk; advisory: nothing was executed): {} Expected: {}. Confidence {}%.",
+        "Recommends {} ({} risk; advisory: QuantumState did not act): {} Expected: {}. Confidence {}%.",
         plan.summary(),
         plan.risk,
         plan.rationale,
@@ -230,7 +230,7 @@ pub fn resolved_in_data(
     mttr_seconds: u64,
 ) -> String {
     format!(
-        "RESOLVED in your data: {} healthy on all {metrics} metrics from {} and stable for at least {} min; {}. MTTR {} from onset {}, as measured in the data (advisory: nothing was executed by QuantumState).",
+        "RESOLVED in your data: {} healthy on all {metrics} metrics from {} and stable for at least {} min; {}. MTTR {} from onset {}, as measured in the data (advisory: QuantumState changed nothing).",
         inv.root_service,
         hms(recovered_at),
         config.sustain_minutes,
@@ -251,7 +251,7 @@ pub fn awaiting_recovery(
     data_end: DateTime<Utc>,
 ) -> String {
     format!(
-        "OPEN, awaiting recovery: the data ends at {} before a sustained recovery of {} ({}){}. Recommended: {} (advisory: not executed).",
+        "OPEN, awaiting recovery: the data ends at {} before a sustained recovery of {} ({}){}. Recommended: {} (advisory: QuantumState did not act).",
         hms(data_end),
         inv.root_service,
         reasons.join("; "),
