@@ -30,6 +30,11 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub const REVALIDATE: &str = "no-cache";
 /// CSP of everything that is not a page.
 const CSP_OTHER: &str = "default-src 'none'; frame-ancestors 'none'";
+/// Scripts: a worker's script brings its own policy (the file reader in
+/// `src/bin/worker.rs` loads its glue and compiles its wasm from this server).
+/// A page's scripts run under the page's policy, so this one only binds workers.
+const CSP_SCRIPT: &str =
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'";
 
 impl Statics {
     pub fn new(dist: &Path) -> Arc<Self> {
@@ -222,15 +227,19 @@ pub async fn static_headers(State(statics): State<Arc<Statics>>, mut request: Re
 /// Security headers on every answer.
 pub async fn security_headers(State(statics): State<Arc<Statics>>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let page = response
+    let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+        .unwrap_or_default();
+    let page = content_type.starts_with("text/html");
+    let script = content_type.contains("javascript");
     // A 304 updates the cached page's headers: it must not replace its CSP.
     let revalidated = response.status() == StatusCode::NOT_MODIFIED;
     let csp = if page {
         statics.page_csp()
+    } else if script {
+        CSP_SCRIPT.to_string()
     } else {
         CSP_OTHER.to_string()
     };

@@ -261,13 +261,23 @@ async fn security_headers_and_a_csp_that_allows_the_pages_own_script() {
         !csp.contains("'unsafe-eval'") && !csp.contains("script-src 'self' 'unsafe-inline'"),
         "{csp}"
     );
-    // Not a page: nothing may run, nothing may frame it.
+    // A script: as a worker (the file reader) it may load this server's scripts
+    // and wasm and fetch from it, nothing else; nothing may frame it.
     let (_, headers, _) = get(&config, "/app-0123456789abcdef.js", None).await;
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(
         headers[header::CONTENT_SECURITY_POLICY],
-        "default-src 'none'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'"
     );
+    // Anything else: nothing may run.
+    for other in ["/favicon.svg", "/app-0123456789abcdef_bg.wasm"] {
+        let (_, headers, _) = get(&config, other, None).await;
+        assert_eq!(
+            headers[header::CONTENT_SECURITY_POLICY],
+            "default-src 'none'; frame-ancestors 'none'",
+            "{other}"
+        );
+    }
     // The proxy's answers carry them too.
     let (_, headers, _) = get(&config, "/es/_cluster/settings", None).await;
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
