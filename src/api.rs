@@ -175,14 +175,17 @@ impl Store for AppStore {
 /// and the benchmarks (only the latest of each is kept).
 pub const MEASURE_GENERATE: &str = "qs:generate";
 pub const MEASURE_WRITE: &str = "qs:write";
+/// Your data: choosing the files → every file read into the store; the advisory analysis.
+pub const MEASURE_OWN_READ: &str = "qs:own-read";
+pub const MEASURE_OWN_ANALYSIS: &str = "qs:own-analysis";
 
-fn timing_start(name: &str) -> Option<web_sys::Performance> {
+pub(crate) fn timing_start(name: &str) -> Option<web_sys::Performance> {
     let perf = web_sys::window()?.performance()?;
     perf.mark(&format!("{name}:start")).ok()?;
     Some(perf)
 }
 
-fn timing_end(name: &str, perf: Option<web_sys::Performance>) {
+pub(crate) fn timing_end(name: &str, perf: Option<web_sys::Performance>) {
     if let Some(perf) = perf {
         let start = format!("{name}:start");
         perf.clear_measures_with_measure_name(name);
@@ -236,6 +239,9 @@ pub async fn platform_health<S: Store>(store: &S, now: DateTime<Utc>) -> Result<
                 sparks.push((metric, minutes.iter().map(|p| p.avg).collect()));
             }
         }
+        if latest.is_empty() {
+            continue; // not in this data (someone else's data names other services)
+        }
         let health = latest
             .iter()
             .map(|(m, v)| Health::of(*m, *v))
@@ -253,19 +259,35 @@ pub async fn platform_health<S: Store>(store: &S, now: DateTime<Utc>) -> Result<
 
 /// Read the story metric and assemble the chart.
 pub async fn chart_data<S: Store>(store: &S, run: &RunState) -> Result<Option<ChartData>, StoreError> {
-    let Some(loaded) = &run.loaded else { return Ok(None) };
+    // (first reading, onset, end of the data, reading interval): the scenario's, or the user's data's.
+    let (start, onset, data_end, interval) = match (&run.loaded, &run.own) {
+        (Some(l), _) => {
+            let t = l.truth.timeline;
+            // The data ends at "now" (the replay's clock in a live run).
+            (
+                t.start,
+                t.onset,
+                run.replay_now.unwrap_or(t.end),
+                i64::from(l.config.interval_secs),
+            )
+        }
+        (None, Some(o)) => (
+            o.start,
+            run.detection().map_or(o.end, |d| d.onset),
+            o.end,
+            o.interval_secs,
+        ),
+        (None, None) => return Ok(None),
+    };
     let (service, metric) = story_metric(run);
-    let t = loaded.truth.timeline;
-    // The data ends at "now" (the replay's clock in a live run); recovery runs to the verdict.
-    let data_end = run.replay_now.unwrap_or(t.end);
     let end = run
         .verification
         .as_ref()
         .map_or(data_end, |v| v.verified_at.max(data_end))
         + TimeDelta::seconds(1);
     // The story, not the whole history: an hour of baseline before the onset.
-    let window = TimeWindow::new(t.start.max(t.onset - TimeDelta::minutes(CHART_LEAD_MINUTES)), end);
-    let bucket = chart_bucket(window, i64::from(loaded.config.interval_secs));
+    let window = TimeWindow::new(start.max(onset - TimeDelta::minutes(CHART_LEAD_MINUTES)), end);
+    let bucket = chart_bucket(window, interval);
     let points = store
         .metric_series(&SeriesKey::new(&service, metric.as_str()), window, bucket)
         .await?;

@@ -3,6 +3,8 @@
 //! panels, switch stores, share. Signals in, signals out; no markup here. The
 //! pipeline in core is the only driver of the agents; the controller listens.
 
+mod own;
+
 use crate::api::{self, AppStore};
 use crate::view_model::{AuditRow, ChartData, RunState, ServiceHealth, Tally};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -75,6 +77,8 @@ pub struct Controller {
     last_anchor: RwSignal<Option<DateTime<Utc>>>,
     /// The run that waits for a human, to resume.
     pending: RwSignal<Option<IncidentReport>>,
+    /// The user's own files ("Your data").
+    pub own: crate::own_data::OwnData,
 }
 
 /// The controller as the pipeline's listener: busy text, per-agent timing, panels.
@@ -99,6 +103,7 @@ impl Listener for RunView {
                 let elapsed = now_ms() - self.started_ms;
                 self.c.run.update(|r| {
                     r.elapsed_ms[i] = Some(elapsed);
+                    r.mode = report.mode;
                     r.decisions[i] = Some(decision.clone());
                     r.scan = Some(report.scan.clone());
                     r.investigation = report.investigation.clone();
@@ -162,6 +167,7 @@ impl Controller {
             dark: RwSignal::new(dark),
             last_anchor: RwSignal::new(None),
             pending: RwSignal::new(None),
+            own: crate::own_data::OwnData::new(),
         };
         crate::ui::apply_theme(dark);
         c
@@ -259,6 +265,7 @@ impl Controller {
         if self.busy.get_untracked().is_some() {
             return;
         }
+        self.leave_own_data();
         let mut link_config = quantumstate_core::SimConfig::new(scenarios[0], self.knobs.seed.get_untracked(), anchor);
         link_config.intensity = self.knobs.intensity.get_untracked();
         link_config.target = self.knobs.target.get_untracked();
@@ -494,7 +501,8 @@ impl Controller {
                 t.add(&run)
             }
         });
-        if let Some(end) = run.loaded.as_ref().map(|l| l.truth.timeline.end) {
+        let end = run.loaded.as_ref().map(|l| l.truth.timeline.end);
+        if let Some(end) = end.or(run.own.as_ref().map(|o| o.end)) {
             let at = run.verification.as_ref().map(|v| v.verified_at).unwrap_or(end);
             if let Ok(h) = api::platform_health(&store, at).await {
                 self.health.set(h);
@@ -546,6 +554,7 @@ impl Controller {
     /// Switch to the embedded store.
     pub fn use_embedded(&self) {
         crate::ui::remember(STORAGE_MODE, "embedded");
+        self.leave_own_data();
         self.store.set_value(AppStore::embedded());
         self.mode.set(self.store().label());
         self.error.set(None);
@@ -567,6 +576,7 @@ impl Controller {
                     crate::ui::remember(STORAGE_MODE, "elastic");
                     crate::ui::remember(STORAGE_PROXY, &proxy);
                     c.proxy_url.set(proxy);
+                    c.leave_own_data();
                     c.store.set_value(candidate);
                     c.mode.set("Elasticsearch");
                     c.notice.set(Some(format!(

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod charts;
 pub mod controller;
+pub mod own_data;
 pub mod ui;
 pub mod view_model;
 pub mod views;

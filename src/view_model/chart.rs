@@ -76,6 +76,9 @@ pub fn story_metric(run: &RunState) -> (String, MetricType) {
             return (d.service.clone(), m);
         }
     }
+    if let Some(own) = &run.own {
+        return own.story();
+    }
     let service = run
         .loaded
         .as_ref()

@@ -6,13 +6,15 @@ use quantumstate_core::agents::archaeologist::{Investigation, RootCause};
 use quantumstate_core::agents::cassandra::{Detection, Scan};
 use quantumstate_core::agents::guardian::{Verdict, Verification};
 use quantumstate_core::agents::surgeon::{Approval, Plan, Remediation};
-use quantumstate_core::agents::{with_unit, ReportStatus};
+use quantumstate_core::agents::{with_unit, Mode, ReportStatus};
 use quantumstate_core::sim::{self, RunbookAction};
 use quantumstate_core::topology::Topology;
 use quantumstate_core::{DecisionDoc, Health, MetricType, Service};
 
 mod chart;
+mod own;
 pub use chart::*;
+pub use own::*;
 
 /// What loading a scenario produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,15 +43,19 @@ pub struct AuditRow {
     pub id: String,
     pub doc: DecisionDoc,
     pub context: String,
+    /// Written in advisory mode (core marks the record's context `"mode": "advisory"`).
+    pub advisory: bool,
 }
 
 impl From<DecisionDoc> for AuditRow {
     fn from(mut doc: DecisionDoc) -> Self {
+        let advisory = doc.context["mode"] == "advisory";
         let context = std::mem::take(&mut doc.context).to_string();
         AuditRow {
             id: quantumstate_core::Document::doc_id(&doc),
             doc,
             context,
+            advisory,
         }
     }
 }
@@ -85,6 +91,9 @@ pub const SPARK_METRICS: [MetricType; 3] = [
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunState {
     pub loaded: Option<Loaded>,
+    /// Advisory: the user's data (or the indices as they are), not a scenario.
+    pub own: Option<OwnRun>,
+    pub mode: Mode,
     pub scan: Option<Scan>,
     pub investigation: Option<Investigation>,
     pub plan: Option<Plan>,
@@ -250,7 +259,8 @@ fn action(plan: &Plan, done: bool) -> String {
     }
 }
 
-fn outcome(v: &Verification) -> String {
+fn outcome(v: &Verification, advisory: bool) -> String {
+    let in_data = if advisory { " in your data" } else { "" };
     match &v.verdict {
         Verdict::Resolved {
             mttr_seconds,
@@ -261,40 +271,50 @@ fn outcome(v: &Verification) -> String {
             match historical_mttr_seconds.map(|h| (h as i64 + 30) / 60) {
                 Some(h) if h > mttr => {
                     format!(
-                        "recovered in {mttr} min, {} min faster than the {h}-min average of past incidents",
+                        "recovered{in_data} in {mttr} min, {} min faster than the {h}-min average of past incidents",
                         h - mttr
                     )
                 }
-                Some(h) => format!("recovered in {mttr} min, not faster than the {h}-min average of past incidents"),
-                None => format!("recovered in {mttr} min"),
+                Some(h) => {
+                    format!("recovered{in_data} in {mttr} min, not faster than the {h}-min average of past incidents")
+                }
+                None => format!("recovered{in_data} in {mttr} min"),
             }
         }
         Verdict::Escalate { reasons } => match reasons.first() {
             Some(r) => format!("escalated to a human: {r}"),
             None => "escalated to a human".to_string(),
         },
-        Verdict::AwaitingRecovery { .. } => "still open: no sustained recovery yet".to_string(),
+        Verdict::AwaitingRecovery { .. } => format!("still open{in_data}: no sustained recovery yet"),
     }
 }
 
 /// The headline once `shown` agent cards are on screen (the staged reveal
 /// tells the story in order; a finished reveal shows all of it).
 pub fn headline(run: &RunState, shown: usize) -> Headline {
-    let Some(loaded) = &run.loaded else {
-        return Headline {
-            tone: Tone::Idle,
-            severity: None,
-            status: "Ready",
-            sentence: "Pick a failure to inject: four agents will detect, diagnose, fix and verify it.".into(),
-        };
+    let advisory = run.mode == Mode::Advisory;
+    // Whose data the sentence is about: "Simulated memory leak" or "Your data".
+    let (running, told) = match (&run.loaded, &run.own) {
+        (Some(l), _) => {
+            let title = l.config.scenario.title();
+            (format!("Simulating {title}"), format!("Simulated {title}"))
+        }
+        (None, Some(_)) => ("Analysing your data".to_string(), "Your data".to_string()),
+        (None, None) => {
+            return Headline {
+                tone: Tone::Idle,
+                severity: None,
+                status: "Ready",
+                sentence: "Pick a failure to inject: four agents will detect, diagnose, fix and verify it.".into(),
+            }
+        }
     };
-    let title = loaded.config.scenario.title();
     let Some(scan) = run.scan.as_ref().filter(|_| shown >= 1) else {
         return Headline {
             tone: Tone::Open,
             severity: None,
             status: "Running…",
-            sentence: format!("Simulating {title}: Cassandra is scanning every service…"),
+            sentence: format!("{running}: Cassandra is scanning every service…"),
         };
     };
     let Some(d) = &scan.detection else {
@@ -303,7 +323,7 @@ pub fn headline(run: &RunState, shown: usize) -> Headline {
             severity: None,
             status: "No incident",
             sentence: format!(
-                "Simulated {title}: Cassandra scanned {} series and found nothing to act on.",
+                "{told}: Cassandra scanned {} series and found nothing to act on.",
                 scan.series.len()
             ),
         };
@@ -315,7 +335,11 @@ pub fn headline(run: &RunState, shown: usize) -> Headline {
         .map_or(d.anomaly_type, |i| i.anomaly_type)
         .describe()
         .to_ascii_lowercase();
-    let mut clauses = vec![format!("Simulated {} {kind} {}", d.service, caught(d))];
+    let mut clauses = vec![if advisory {
+        format!("In your data, {} {kind} {}", d.service, caught(d))
+    } else {
+        format!("Simulated {} {kind} {}", d.service, caught(d))
+    }];
     if let Some(inv) = run.investigation.as_ref().filter(|_| shown >= 2) {
         clauses.push(cause(inv));
     }
@@ -337,12 +361,13 @@ pub fn headline(run: &RunState, shown: usize) -> Headline {
                 tone = Tone::Waiting;
                 status = "Awaiting approval";
             }
+            (None, Some(p), _) if advisory => clauses.push(format!("Surgeon recommends: {}", action(p, false))),
             (None, Some(p), _) => clauses.push(format!("{} rejected by the operator", action(p, false))),
             _ => {}
         }
     }
     if let Some(v) = run.verification.as_ref().filter(|_| shown >= 4) {
-        clauses.push(outcome(v));
+        clauses.push(outcome(v, advisory));
         (tone, status) = match v.verdict {
             Verdict::Resolved { .. } => (Tone::Resolved, "Resolved"),
             Verdict::Escalate { .. } => (Tone::Escalated, "Escalated"),

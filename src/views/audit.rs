@@ -18,13 +18,15 @@ pub fn AuditTrail() -> impl IntoView {
                             // The context is formatted only when someone opens it.
                             let open = RwSignal::new(false);
                             let d = row.doc.clone();
+                            let advisory = row.advisory;
                             view! {
-                                <tr data-agent=d.agent.as_str()>
+                                <tr data-agent=d.agent.as_str() data-mode=if advisory { "advisory" } else { "simulation" }>
                                     <td>{quantumstate_core::time::md_hms(d.timestamp)}</td>
                                     <td>{d.agent.as_str()}</td>
                                     <td>{d.service.clone()}</td>
                                     <td>{format!("{}%", d.confidence)}</td>
                                     <td>
+                                        {advisory.then(|| view! { <span class="advisory-mark" title="Written in advisory mode: the agents recommended; QuantumState changed nothing in your systems">"advisory"</span>" " })}
                                         {d.decision.clone()}
                                         <details on:toggle=move |_| open.set(true)><summary>"context"</summary>
                                             <pre>{move || open.get().then(|| row.pretty_context())}</pre>

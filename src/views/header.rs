@@ -24,10 +24,16 @@ pub fn Header(
                 <button
                     id="share"
                     title="Copy a link that replays this exact demo"
-                    disabled=move || c.share.get().is_none()
+                    disabled=move || c.share.get().is_none() || c.run.get().own.is_some()
                     on:click=move |_| c.copy_share()
                 >"Share"</button>
             </div>
+            {move || c.run.get().own.is_some().then(|| view! {
+                <p id="share-note" class="share-note" role="note">
+                    "A share link cannot carry your own data: it never leaves this browser. "
+                    <button class="ghost" on:click=move |_| c.copy_postmortem()>"Copy the post-mortem instead"</button>
+                </p>
+            })}
         </header>
     }
 }

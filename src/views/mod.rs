@@ -3,8 +3,10 @@
 
 mod audit;
 mod charts;
+mod export;
 mod header;
 mod health;
+mod own_data;
 mod scenarios;
 mod settings;
 mod timeline;
@@ -90,6 +92,7 @@ pub fn App() -> impl IntoView {
             <div class="stage">
                 <div class="controls">
                     <scenarios::ScenarioPanel />
+                    <own_data::OwnDataPanel />
                     <TopologyMap graph=graph health=health blast=marks />
                 </div>
                 <section id="story" class="story" aria-label="Incident story" tabindex="-1">
@@ -97,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <PlatformHealth health=health root=root dark=dark />
                     <Timeline run=run shown=shown busy=busy on_decide=on_decide />
                     <StoryChart data=chart dark=dark />
+                    <export::ExportBar />
                 </section>
             </div>
             <div class="two-col">

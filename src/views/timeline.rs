@@ -17,7 +17,7 @@ fn evidence(agent: Agent, run: &RunState) -> Vec<String> {
     narrate::evidence(
         agent,
         &narrate::Story {
-            mode: Mode::Simulation,
+            mode: run.mode,
             scan: run.scan.as_ref(),
             investigation: run.investigation.as_ref(),
             plan: run.plan.as_ref(),
@@ -155,8 +155,9 @@ pub fn HeadlineBanner(
     view! {
         <div id="headline" class=move || format!("headline {}", h().tone.as_str()) tabindex="-1">
             <div class="chips">
-                {move || h().severity.map(|s| view! {
-                    <span class=format!("severity {}", s.as_str())>{format!("Simulated · {}", s.as_str())}</span>
+                {move || h().severity.map(|s| {
+                    let whose = if run.get().mode == Mode::Advisory { "Your data" } else { "Simulated" };
+                    view! { <span class=format!("severity {}", s.as_str())>{format!("{whose} · {}", s.as_str())}</span> }
                 })}
                 <span id="verdict"
                     class=move || format!("verdict {}", finished().map(view_model::status_class).unwrap_or("open"))

@@ -1,0 +1,419 @@
+//! End-to-end "Your data": the real server, the built app and its file-reading
+//! worker, a real headless Chromium. The files are written by this test, not
+//! by the simulator: services outside the catalogue (billing-api, web-gateway,
+//! catalog-api), other sampling intervals, integer error counts, a few
+//! malformed lines, a file that is not in the model and a service whose metric
+//! types the agents do not know. Then a ~50 MB file: progress, a page that
+//! answers clicks while it is read, and the result.
+//! Run by scripts/test.sh (`--include-ignored`) after `trunk build`.
+
+mod support;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use fantoccini::{Client, Locator};
+use serde_json::json;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+const REGION: &str = "eu-central-1";
+const ROOT: &str = "billing-api";
+const CALLER: &str = "web-gateway";
+const BYSTANDER: &str = "catalog-api";
+/// Metrics lines replaced by malformed ones (1-based).
+const BAD_LINES: [usize; 3] = [5, 120, 121];
+
+async fn wait(client: &Client, css: &str) -> fantoccini::elements::Element {
+    match client.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+        Ok(e) => e,
+        Err(e) => {
+            support::screenshot(client, "own-data-failure").await;
+            let page = client
+                .execute("return document.body.innerText", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            panic!("{css}: {e}\n--- page ---\n{page}")
+        }
+    }
+}
+
+async fn js(client: &Client, script: &str) -> serde_json::Value {
+    client.execute(script, vec![]).await.unwrap()
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+/// A small deterministic generator of our own (xorshift).
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() % 2000) as f64 / 1000.0 - 1.0
+    }
+    fn int(&mut self, below: u64) -> u64 {
+        self.next() % below
+    }
+}
+
+/// One generated incident: a deploy breaks billing-api, its caller follows a
+/// minute later; `resolved`: someone rolls back and 18 healthy minutes follow,
+/// else the data ends while it is still broken.
+struct Case {
+    seed: u64,
+    interval_secs: i64,
+    resolved: bool,
+}
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 9, 14, 3, 0, 0).unwrap()
+}
+
+impl Case {
+    fn onset(&self) -> DateTime<Utc> {
+        start() + TimeDelta::minutes(150 + self.seed as i64 % 7)
+    }
+
+    fn rollback(&self) -> DateTime<Utc> {
+        self.onset() + TimeDelta::minutes(6)
+    }
+
+    fn end(&self) -> DateTime<Utc> {
+        self.onset() + TimeDelta::minutes(if self.resolved { 25 } else { 12 })
+    }
+
+    fn broken(&self, at: DateTime<Utc>, delay: i64) -> bool {
+        at >= self.onset() + TimeDelta::minutes(delay)
+            && (!self.resolved || at < self.rollback() + TimeDelta::minutes(1))
+    }
+
+    /// Metrics NDJSON (with [`BAD_LINES`] malformed) and logs NDJSON.
+    fn files(&self, dir: &Path) -> (PathBuf, PathBuf) {
+        let mut noise = Noise(self.seed * 7919 + 1);
+        let mut metrics = Vec::new();
+        let mut logs = Vec::new();
+        let mut at = start();
+        while at <= self.end() {
+            for service in [ROOT, CALLER, BYSTANDER] {
+                let bad = match service {
+                    ROOT => self.broken(at, 0),
+                    CALLER => self.broken(at, 1),
+                    _ => false,
+                };
+                let errors = if bad { 30 + noise.int(20) } else { noise.int(3) };
+                let latency = if bad {
+                    520.0 + 40.0 * noise.unit()
+                } else {
+                    90.0 + 5.0 * noise.unit()
+                };
+                let doc = |metric: &str, value: serde_json::Value, unit: &str| {
+                    json!({ "@timestamp": at.to_rfc3339(), "service": service, "region": REGION,
+                            "metric_type": metric, "value": value, "unit": unit })
+                };
+                // Integer error counts and latencies, as many exporters write them.
+                metrics.push(doc("error_rate", json!(errors), "errors_per_min"));
+                metrics.push(doc("request_latency_ms", json!(latency.round() as i64), "ms"));
+                metrics.push(doc(
+                    "cpu_percent",
+                    json!((41.0 + 2.0 * noise.unit()).round()),
+                    "percent",
+                ));
+                let log = |level: &str, message: &str, code: Option<&str>| {
+                    json!({ "@timestamp": (at + TimeDelta::seconds(7)).to_rfc3339(), "service": service,
+                            "region": REGION, "level": level, "message": message, "error_code": code })
+                };
+                if bad && service == ROOT {
+                    logs.push(log(
+                        "ERROR",
+                        "panic: nil map write in InvoiceBatcher.flush",
+                        Some("E_BILLING_PANIC"),
+                    ));
+                } else if bad {
+                    logs.push(log(
+                        "ERROR",
+                        "upstream billing-api answered 502 Bad Gateway",
+                        Some("UPSTREAM_502"),
+                    ));
+                } else if noise.int(9) == 0 {
+                    logs.push(log("INFO", "served requests", None));
+                }
+            }
+            // A service the agents cannot judge: only a metric type they do not know.
+            metrics.push(
+                json!({ "@timestamp": at.to_rfc3339(), "service": "batch-runner", "region": REGION,
+                                 "metric_type": "disk_io", "value": noise.int(500), "unit": "ops" }),
+            );
+            at += TimeDelta::seconds(self.interval_secs);
+        }
+        let line = |at: DateTime<Utc>, message: &str| json!({ "@timestamp": at.to_rfc3339(), "service": ROOT, "region": REGION, "level": "INFO", "message": message });
+        logs.push(line(
+            self.onset() - TimeDelta::minutes(1),
+            "Deploy v7.3.0 complete, replacing v7.2.4",
+        ));
+        if self.resolved {
+            logs.push(line(self.rollback(), "kubectl rollout undo deployment/billing-api"));
+        }
+        let mut text = String::new();
+        for (i, doc) in metrics.iter().enumerate() {
+            if BAD_LINES.contains(&(i + 1)) {
+                text.push_str("{\"@timestamp\": \"not a time\", \"service\": 3}\n");
+            } else {
+                let _ = writeln!(text, "{doc}");
+            }
+        }
+        let m = dir.join(format!("metrics-{}.ndjson", self.seed));
+        let l = dir.join(format!("logs-{}.ndjson", self.seed));
+        std::fs::write(&m, text).unwrap();
+        std::fs::write(&l, logs.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+        (m, l)
+    }
+}
+
+/// Give the file input these files (WebDriver: one path per line).
+async fn choose(client: &Client, files: &[&Path]) {
+    let input = wait(client, "#own-files:not([disabled])").await;
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    input.send_keys(&paths.join("\n")).await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test.sh"]
+async fn your_own_files_are_read_judged_in_advisory_mode_and_exported() {
+    let (_server, url) = support::serve(&[]);
+    let (client, _driver) = support::browser(1440, 900).await;
+    client.goto(&url).await.unwrap();
+    wait(&client, "#verdict.noincident").await;
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("inventory.txt");
+    std::fs::write(&wrong, "date;host;cpu\n2026-09-14;a;3\n").unwrap();
+    for case in [
+        Case {
+            seed: 3,
+            interval_secs: 45,
+            resolved: true,
+        },
+        Case {
+            seed: 11,
+            interval_secs: 30,
+            resolved: false,
+        },
+        Case {
+            seed: 19,
+            interval_secs: 60,
+            resolved: true,
+        },
+    ] {
+        let what = format!(
+            "seed {} every {} s, resolved {}",
+            case.seed, case.interval_secs, case.resolved
+        );
+        let (metrics, logs) = case.files(dir.path());
+        let name = |p: &Path| p.file_name().unwrap().to_str().unwrap().to_string();
+        choose(&client, &[&metrics, &logs, &wrong]).await;
+        let verdict = if case.resolved { "resolved" } else { "awaitingrecovery" };
+        wait(&client, &format!("#verdict.{verdict}")).await;
+        wait(&client, "#copy-postmortem").await;
+
+        // What was read: the bad lines by number, the refused file with what was expected.
+        let report = format!("#own-file-reports li[data-file='{}']", name(&metrics));
+        let bad = wait(&client, &report).await.attr("data-bad").await.unwrap();
+        assert_eq!(bad.as_deref(), Some("3"), "{what}");
+        for line in BAD_LINES {
+            let shown = text(&client, &format!("{report} .bad-lines li[data-line='{line}']")).await;
+            assert!(shown.starts_with(&format!("line {line}: ")), "{what}: {shown}");
+        }
+        let kind = wait(&client, &format!("#own-file-reports li[data-file='{}']", name(&logs))).await;
+        assert_eq!(kind.attr("data-kind").await.unwrap().as_deref(), Some("logs"), "{what}");
+        let refused = text(&client, "#own-file-reports li[data-file='inventory.txt']").await;
+        assert!(
+            refused.contains("refused") && refused.contains("timestamp,service,metric_type,value"),
+            "{what}: {refused}"
+        );
+        // Services outside the catalogue are shown; the one with unknown metric types is not judged.
+        let judged = |s: &str| format!("#own-services li[data-service='{s}']");
+        assert!(
+            text(&client, &judged(ROOT)).await.contains("not in the catalogue"),
+            "{what}"
+        );
+        let runner = wait(&client, &judged("batch-runner")).await;
+        assert_eq!(runner.attr("data-judged").await.unwrap().as_deref(), Some("false"));
+
+        // The verdict, the root service, and advisory wording everywhere.
+        let headline = text(&client, "#headline .sentence").await;
+        assert!(
+            headline.starts_with(&format!("In your data, {ROOT} ")),
+            "{what}: {headline}"
+        );
+        let surgeon = text(&client, "[data-agent='surgeon'] .decision").await;
+        assert!(surgeon.starts_with("Recommends"), "{what}: {surgeon}");
+        let guardian = text(&client, "[data-agent='guardian'] .decision").await;
+        let expected = if case.resolved { "RESOLVED in your data" } else { "OPEN" };
+        assert!(guardian.starts_with(expected), "{what}: {guardian}");
+        let advisory = js(
+            &client,
+            "return [...document.querySelectorAll('#audit tbody tr')].slice(0, 4).map(r => r.dataset.mode)",
+        )
+        .await;
+        assert_eq!(
+            advisory,
+            json!(["advisory", "advisory", "advisory", "advisory"]),
+            "{what}"
+        );
+        let page = js(&client, "return document.body.innerText").await;
+        let page = page.as_str().unwrap();
+        let claims: Vec<&str> = page.lines().filter(|l| l.to_lowercase().contains("executed")).collect();
+        assert!(claims.is_empty(), "{what}: the page speaks of an execution: {claims:?}");
+        let chip = js(
+            &client,
+            "return document.querySelector('#headline .severity').textContent",
+        )
+        .await;
+        assert!(
+            chip.as_str().unwrap().starts_with("Your data · "),
+            "{what}: severity chip {chip}"
+        );
+
+        // Share cannot carry the data; the post-mortem is offered instead.
+        assert!(wait(&client, "#share").await.attr("disabled").await.unwrap().is_some());
+        assert!(text(&client, "#share-note")
+            .await
+            .contains("cannot carry your own data"));
+
+        // The export: core's post-mortem of this run.
+        let md = js(&client, "return document.querySelector('#postmortem').textContent").await;
+        let md = md.as_str().unwrap();
+        assert!(md.starts_with("# Post-mortem: "), "{what}: {md}");
+        assert!(md.contains(&format!(" on {ROOT}, ")), "{what}: {md}");
+        assert!(md.contains("Advisory analysis of your data"), "{what}: {md}");
+        assert!(md.contains("E_BILLING_PANIC"), "{what}: evidence chain:\n{md}");
+        assert!(
+            md.contains(if case.resolved { "RESOLVED" } else { "OPEN" }),
+            "{what}: {md}"
+        );
+        assert!(!md.contains("Executed"), "{what}: {md}");
+        wait(&client, "#copy-postmortem").await.click().await.unwrap();
+        assert!(text(&client, ".notice").await.contains("Post-mortem copied"));
+        assert!(client.find(Locator::Css("#download-postmortem")).await.is_ok());
+        assert!(client.find(Locator::Css("#download-chart")).await.is_ok());
+        assert!(
+            support::painted_pixels(&client, "#metric-chart").await > 500,
+            "{what}: chart blank"
+        );
+    }
+
+    // A scenario afterwards runs on the simulation again, and Share comes back.
+    wait(&client, "button[data-scenario='memory-leak']:not([disabled])")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait(&client, "#verdict.resolved").await;
+    assert!(text(&client, "#headline .sentence")
+        .await
+        .starts_with("Simulated payment-service"));
+    assert!(wait(&client, "#share").await.attr("disabled").await.unwrap().is_none());
+    assert!(client.find(Locator::Css("#share-note")).await.is_err());
+    client.close().await.unwrap();
+}
+
+/// About 50 MB of metrics NDJSON: `services` catalogue-outside services over
+/// many hours at 15 s, one incident at the end.
+fn big_file(path: &Path) -> usize {
+    let case = Case {
+        seed: 5,
+        interval_secs: 15,
+        resolved: true,
+    };
+    let mut noise = Noise(99);
+    let mut out = String::with_capacity(52_000_000);
+    let mut lines = 0;
+    let services: Vec<String> = (0..24).map(|i| format!("svc-{i:02}")).collect();
+    let hours = 31;
+    let begin = case.onset() - TimeDelta::hours(hours);
+    let mut at = begin;
+    while at <= case.end() {
+        for s in &services {
+            let bad = s == "svc-00" && case.broken(at, 0);
+            for (metric, value, unit) in [
+                (
+                    "error_rate",
+                    json!(if bad { 40 + noise.int(10) } else { noise.int(3) }),
+                    "errors_per_min",
+                ),
+                ("cpu_percent", json!((38.0 + 3.0 * noise.unit()).round()), "percent"),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    json!({ "@timestamp": at.to_rfc3339(), "service": s, "region": REGION,
+                            "metric_type": metric, "value": value, "unit": unit })
+                );
+                lines += 1;
+            }
+        }
+        at += TimeDelta::seconds(case.interval_secs);
+    }
+    std::fs::write(path, out).unwrap();
+    lines
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test.sh"]
+async fn a_50_mb_file_shows_progress_and_the_page_answers_while_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.ndjson");
+    let lines = big_file(&path);
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > 45_000_000, "{size} bytes");
+    let (_server, url) = support::serve(&[]);
+    let (client, _driver) = support::browser(1440, 900).await;
+    client.goto(&url).await.unwrap();
+    wait(&client, "#verdict.noincident").await;
+    choose(&client, &[&path]).await;
+    wait(&client, "#own-progress").await;
+    // While the worker reads, the page answers: the theme toggle flips, and the
+    // progress bar is still up (and short of the total) after it did.
+    let toggle = wait(&client, ".topbar button[aria-pressed]").await;
+    let before = toggle.attr("aria-pressed").await.unwrap();
+    toggle.click().await.unwrap();
+    let state = js(
+        &client,
+        "const p = document.querySelector('#own-progress'); \
+         return [document.querySelector('.topbar button[aria-pressed]').getAttribute('aria-pressed'), \
+                 p ? Number(p.dataset.done) : null, p ? Number(p.dataset.total) : null]",
+    )
+    .await;
+    assert_ne!(
+        state[0].as_str(),
+        before.as_deref(),
+        "the toggle did not answer: {state}"
+    );
+    let (done, total) = (state[1].as_f64(), state[2].as_f64());
+    assert!(
+        done.zip(total).is_some_and(|(d, t)| d < t),
+        "the file was read before the click was answered: {state}"
+    );
+    assert_eq!(total, Some(size as f64));
+    // The result.
+    let report = wait(
+        &client,
+        "#own-file-reports li[data-file='big.ndjson'][data-good]:not([data-good='0'])",
+    )
+    .await;
+    assert_eq!(report.attr("data-good").await.unwrap(), Some(lines.to_string()));
+    wait(&client, "#verdict.resolved").await;
+    assert!(text(&client, "#headline .sentence")
+        .await
+        .starts_with("In your data, svc-00 "));
+    client.close().await.unwrap();
+}
