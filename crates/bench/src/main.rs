@@ -10,6 +10,7 @@ mod bundle;
 mod criterion;
 mod ingest;
 mod machine;
+mod own_data;
 mod page;
 mod report;
 mod stats;
@@ -68,6 +69,9 @@ struct Args {
     /// Only measure bulk ingest through the proxy against direct on each engine, print it, and stop.
     #[arg(long)]
     only_ingest: bool,
+    /// Only measure reading and analysing your own files in the browser (1, 10, 50 MB), print it, and stop.
+    #[arg(long)]
+    only_own_data: bool,
 }
 
 /// Seconds per bulk ingest of `docs`, straight to the engine and through the
@@ -168,6 +172,13 @@ async fn breakdowns(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.only_own_data {
+        print!(
+            "{}",
+            own_data::table(&own_data::measure(&args.server, &args.dist).await?)
+        );
+        return Ok(());
+    }
     // The commit and tools as they are when the measuring starts.
     let machine = machine::describe();
     say("bundle sizes");
