@@ -4,7 +4,6 @@
 //! pipeline in core is the only driver of the agents; the controller listens.
 
 mod own;
-
 use crate::api::{self, AppStore};
 use crate::view_model::{AuditRow, ChartData, RunState, ServiceHealth, Tally};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -501,8 +500,7 @@ impl Controller {
                 t.add(&run)
             }
         });
-        let end = run.loaded.as_ref().map(|l| l.truth.timeline.end);
-        if let Some(end) = end.or(run.own.as_ref().map(|o| o.end)) {
+        if let Some(end) = run.data_end() {
             let at = run.verification.as_ref().map(|v| v.verified_at).unwrap_or(end);
             if let Ok(h) = api::platform_health(&store, at).await {
                 self.health.set(h);

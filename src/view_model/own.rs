@@ -82,6 +82,14 @@ impl OwnRun {
     }
 }
 
+impl RunState {
+    /// The end of the data the run is about: the scenario's, or the user's.
+    pub fn data_end(&self) -> Option<DateTime<Utc>> {
+        let own = self.own.as_ref().map(|o| o.end);
+        self.loaded.as_ref().map(|l| l.truth.timeline.end).or(own)
+    }
+}
+
 /// The typed report of a finished run (not one waiting for approval).
 pub fn finished_report(run: &RunState) -> Option<IncidentReport> {
     let status = run.status.filter(|s| *s != ReportStatus::AwaitingApproval)?;

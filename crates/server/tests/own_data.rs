@@ -417,3 +417,69 @@ async fn a_50_mb_file_shows_progress_and_the_page_answers_while_it_is_read() {
         .starts_with("In your data, svc-00 "));
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs dist/, chromedriver and osmem-server: run scripts/test.sh"]
+async fn in_elasticsearch_mode_the_indices_are_analysed_as_they_are() {
+    use quantumstate_core::elastic::{ElasticStore, IndexNames};
+    use quantumstate_core::Store;
+    use quantumstate_server::transport::{Credentials, HttpTransport};
+    let (_es, es_url) = support::osmem();
+    // Someone else's telemetry, already in the cluster (written here, not by a scenario).
+    let case = Case {
+        seed: 23,
+        interval_secs: 45,
+        resolved: true,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (m, l) = case.files(dir.path());
+    let metrics = quantumstate_core::ingest::metrics(&std::fs::read_to_string(m).unwrap())
+        .unwrap()
+        .docs;
+    let logs = quantumstate_core::ingest::logs(&std::fs::read_to_string(l).unwrap())
+        .unwrap()
+        .docs;
+    let transport = HttpTransport::new(&es_url, Credentials::default(), Duration::from_secs(30)).unwrap();
+    let store = ElasticStore::new(transport, IndexNames::default());
+    store.setup(case.end()).await.unwrap();
+    store.write_metrics(&metrics).await.unwrap();
+    store.write_logs(&logs).await.unwrap();
+    let before = store.counts().await.unwrap();
+
+    let (_server, url) = support::serve(&["--es-url", &es_url]);
+    let (client, _driver) = support::browser(1440, 900).await;
+    client.goto(&url).await.unwrap();
+    wait(&client, "#verdict.noincident").await;
+    wait(&client, "#use-elastic:not([disabled])")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait(&client, ".badge[data-mode='Elasticsearch']").await;
+    wait(&client, "#analyse-indices:not([disabled])")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait(&client, "#verdict.resolved").await;
+    let headline = text(&client, "#headline .sentence").await;
+    assert!(headline.starts_with(&format!("In your data, {ROOT} ")), "{headline}");
+    assert!(text(&client, "[data-agent='surgeon'] .decision")
+        .await
+        .starts_with("Recommends"));
+    assert!(text(&client, "[data-agent='guardian'] .decision")
+        .await
+        .starts_with("RESOLVED in your data"));
+    wait(&client, "#copy-postmortem").await;
+    // No scenario was written: the telemetry is as it was; only the four advisory records were added.
+    let after = store.counts().await.unwrap();
+    assert_eq!((after.metrics, after.logs), (before.metrics, before.logs));
+    assert_eq!(after.decisions, before.decisions + 4);
+    let modes = js(
+        &client,
+        "return [...document.querySelectorAll('#audit tbody tr')].slice(0, 4).map(r => r.dataset.mode)",
+    )
+    .await;
+    assert_eq!(modes, json!(["advisory", "advisory", "advisory", "advisory"]));
+    client.close().await.unwrap();
+}
