@@ -415,6 +415,13 @@ async fn a_50_mb_file_shows_progress_and_the_page_answers_while_it_is_read() {
     assert!(text(&client, "#headline .sentence")
         .await
         .starts_with("In your data, svc-00 "));
+    // Read it again and cancel: nothing is analysed, and the last story stays.
+    choose(&client, &[&path]).await;
+    wait(&client, "#own-cancel").await.click().await.unwrap();
+    assert!(text(&client, "#own-message").await.starts_with("Cancelled"));
+    assert!(client.find(Locator::Css("#own-progress")).await.is_err());
+    wait(&client, "#verdict.resolved").await;
+    wait(&client, "#own-files:not([disabled])").await;
     client.close().await.unwrap();
 }
 
