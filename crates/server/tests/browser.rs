@@ -279,6 +279,22 @@ async fn the_build_works_under_a_sub_path_on_a_plain_static_host() {
     );
     client.goto(&link).await.unwrap();
     wait(&client, "#verdict.resolved").await;
+    // The file-reading worker loads from under the sub-path too: it reads a
+    // file and refuses it with the reader's message.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hosts.txt");
+    std::fs::write(&file, "date;host;cpu\n2026-09-14;a;3\n").unwrap();
+    wait(&client, "#own-files:not([disabled])")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    let refused = wait(&client, "#own-file-reports li[data-refused='true']").await;
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("timestamp,service,metric_type,value"));
     client.close().await.unwrap();
 }
 
