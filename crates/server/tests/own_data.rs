@@ -490,3 +490,38 @@ async fn in_elasticsearch_mode_the_indices_are_analysed_as_they_are() {
     assert_eq!(modes, json!(["advisory", "advisory", "advisory", "advisory"]));
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test.sh"]
+async fn files_dropped_on_the_page_are_read_like_chosen_ones() {
+    let (_server, url) = support::serve(&[]);
+    let (client, _driver) = support::browser(1440, 900).await;
+    client.goto(&url).await.unwrap();
+    wait(&client, "#verdict.noincident").await;
+    let case = Case {
+        seed: 31,
+        interval_secs: 45,
+        resolved: true,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (m, l) = case.files(dir.path());
+    let (m, l) = (std::fs::read_to_string(m).unwrap(), std::fs::read_to_string(l).unwrap());
+    // A drop of two files onto the page, as the browser delivers it.
+    client
+        .execute(
+            "const dt = new DataTransfer();
+             dt.items.add(new File([arguments[0]], 'dropped-metrics.ndjson'));
+             dt.items.add(new File([arguments[1]], 'dropped-logs.ndjson'));
+             document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));",
+            vec![json!(m), json!(l)],
+        )
+        .await
+        .unwrap();
+    wait(&client, "#verdict.resolved").await;
+    let report = wait(&client, "#own-file-reports li[data-file='dropped-metrics.ndjson']").await;
+    assert_eq!(report.attr("data-bad").await.unwrap().as_deref(), Some("3"));
+    assert!(text(&client, "#headline .sentence")
+        .await
+        .starts_with(&format!("In your data, {ROOT} ")));
+    client.close().await.unwrap();
+}
