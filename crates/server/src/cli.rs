@@ -4,7 +4,7 @@
 use crate::transport::{Credentials, HttpTransport};
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
-use quantumstate_core::agents::detector::{StreamingConfig, StreamingDetector};
+use quantumstate_core::detect::stream::{score_series, StreamingConfig};
 use quantumstate_core::agents::{narrate, AgentConfig, Event, IncidentReport, Listener, Pipeline};
 use quantumstate_core::elastic::{ElasticStore, IndexNames};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
@@ -297,31 +297,25 @@ pub async fn analyze(inputs: &AnalyzeInputs<'_>, agents: AgentConfig, format: Fo
     print(&report, format, &pipeline.topology)
 }
 
-/// Baseline window and warm-up of the streaming detector, in points.
-const STREAM_WINDOW: usize = 1000;
-const STREAM_WARMUP: usize = 100;
-
-/// `detect`: score one `timestamp,value` series in streaming order, one
-/// output row per input row (an unreadable value scores 0, with a warning).
-pub fn detect(csv: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+/// `detect`: score one `timestamp,value` series in streaming order with the
+/// detector core (the same [`AgentConfig`] options as Cassandra), one output
+/// row per input row (an unreadable value scores 0, with a warning).
+pub fn detect(csv: &Path, agents: &AgentConfig, out: &mut dyn Write) -> anyhow::Result<()> {
     let (rows, bad) =
         ingest::csv_rows(&read(csv)?).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", csv.display()))?;
     for e in &bad {
         eprintln!("{}: {e}; scored 0", csv.display());
     }
-    let mut detector = StreamingDetector::new(StreamingConfig {
-        window: STREAM_WINDOW,
-        warmup: STREAM_WARMUP,
-        ..StreamingConfig::default()
-    });
+    let values: Vec<Option<f64>> = rows.iter().map(|r| r.value).collect();
+    let scores = score_series(agents.detector, StreamingConfig::default(), &values);
     writeln!(out, "timestamp,value,anomaly_score")?;
-    for row in rows {
+    for (row, score) in rows.into_iter().zip(scores) {
         let timestamp = row
             .at
             .map(|at| at.format("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or(row.timestamp);
         match row.value {
-            Some(value) => writeln!(out, "{timestamp},{value},{:.6}", detector.observe(value))?,
+            Some(value) => writeln!(out, "{timestamp},{value},{score:.6}")?,
             None => writeln!(out, "{timestamp},,0.000000")?,
         }
     }

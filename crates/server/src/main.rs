@@ -285,7 +285,7 @@ async fn main() -> anyhow::Result<()> {
             };
             cli::analyze(&inputs, agents.config(), format).await
         }
-        Command::Detect { csv } => cli::detect(&csv, &mut std::io::stdout().lock()),
+        Command::Detect { csv } => cli::detect(&csv, &AgentConfig::default(), &mut std::io::stdout().lock()),
         Command::Eval {
             variants,
             conditions,

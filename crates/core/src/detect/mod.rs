@@ -1,6 +1,6 @@
 //! The detector core behind Cassandra and `quantumstate detect`: the robust
-//! statistics ([`stats`]), the spike + CUSUM detector and the streaming scorer
-//! ([`detector`]), count models for integer counters ([`counts`]), the
+//! statistics ([`stats`]), the spike + CUSUM detector ([`detector`]), the
+//! streaming scorer that feeds it a rolling baseline ([`stream`]), count models for integer counters ([`counts`]), the
 //! time-of-day baseline from days of history ([`seasonal`]), the change-point
 //! search over a whole series ([`changepoint`]), and the per-series judgement
 //! that combines them with persistence and materiality ([`series`]).
@@ -15,6 +15,7 @@ pub mod detector;
 pub mod seasonal;
 pub mod series;
 pub mod stats;
+pub mod stream;
 
 use crate::store::SeriesKey;
 use chrono::{DateTime, Utc};

@@ -77,10 +77,67 @@ impl DailyProfile {
     }
 }
 
+/// The dominant period of a regularly sampled series, in points: the lag of
+/// the highest autocorrelation after the first dip below zero, if that peak is
+/// at least `min_acf` (a rhythm, not a random walk whose autocorrelation never
+/// dips). Lags up to `max_lag` and at most 40% of the data are searched.
+pub fn dominant_period(values: &[f64], max_lag: usize, min_acf: f64) -> Option<usize> {
+    let n = values.len();
+    let max_lag = max_lag.min(n * 2 / 5);
+    if max_lag < 4 {
+        return None;
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let x: Vec<f64> = values.iter().map(|v| v - mean).collect();
+    let var = x.iter().map(|v| v * v).sum::<f64>() / n as f64;
+    if var <= f64::EPSILON * mean.abs().max(1.0) {
+        return None;
+    }
+    let acf = |lag: usize| -> f64 {
+        let s: f64 = x[..n - lag].iter().zip(&x[lag..]).map(|(a, b)| a * b).sum();
+        s / (n - lag) as f64 / var
+    };
+    let mut dipped = false;
+    let mut best: Option<(usize, f64)> = None;
+    for lag in 2..=max_lag {
+        let r = acf(lag);
+        if !dipped {
+            dipped = r < 0.0;
+            continue;
+        }
+        if best.is_none_or(|(_, b)| r > b) {
+            best = Some((lag, r));
+        }
+    }
+    best.filter(|(_, r)| *r >= min_acf).map(|(lag, _)| lag)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeDelta;
+
+    #[test]
+    fn the_period_of_a_rhythm_is_found_and_noise_or_a_trend_has_none() {
+        let mut rng = crate::sim::rng::SimRng::new(7, 1);
+        for period in [24usize, 48, 96, 288] {
+            let v: Vec<f64> = (0..period * 6)
+                .map(|i| 10.0 * (std::f64::consts::TAU * i as f64 / period as f64).sin() + rng.normal())
+                .collect();
+            let found = dominant_period(&v, 1000, 0.5).unwrap();
+            assert!(found.abs_diff(period) <= 1, "{period}: {found}");
+        }
+        let noise: Vec<f64> = (0..2000).map(|_| rng.normal()).collect();
+        assert_eq!(dominant_period(&noise, 1000, 0.5), None);
+        let mut walk = 0.0;
+        let trend: Vec<f64> = (0..2000)
+            .map(|_| {
+                walk += rng.normal();
+                walk
+            })
+            .collect();
+        assert_eq!(dominant_period(&trend, 1000, 0.5), None);
+    }
 
     #[test]
     fn a_nightly_job_is_expected_at_its_hour() {

@@ -42,6 +42,43 @@ pub fn theil_sen_slope(points: &[(f64, f64)]) -> Option<f64> {
     median(&slopes)
 }
 
+/// Median of `values` (reordered in place) in O(n); `None` when empty.
+pub fn select_median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let even = values.len().is_multiple_of(2);
+    let mid = values.len() / 2;
+    let (left, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    let upper = *upper;
+    if even {
+        let lower = left.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some((lower + upper) / 2.0)
+    } else {
+        Some(upper)
+    }
+}
+
+/// Upper tail of the standard normal, `P(Z > x)`, relative error below 1.2e-7.
+pub fn normal_tail(x: f64) -> f64 {
+    // Numerical Recipes' erfc (Chebyshev fit), erfc(x/√2)/2.
+    let z = x / std::f64::consts::SQRT_2;
+    let a = z.abs();
+    let t = 1.0 / (1.0 + 0.5 * a);
+    let r = t
+        * (-a * a - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
+    let erfc = if z >= 0.0 { r } else { 2.0 - r };
+    erfc / 2.0
+}
+
 /// A robust location and scale.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Baseline {
@@ -87,6 +124,23 @@ mod tests {
         pts[10].1 = 500.0;
         pts[30].1 = -500.0;
         assert!((theil_sen_slope(&pts).unwrap() - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn select_median_matches_the_sorting_median() {
+        for n in 1..40 {
+            let mut v: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64 * 0.5).collect();
+            let expected = median(&v).unwrap();
+            assert_eq!(select_median(&mut v), Some(expected));
+        }
+        assert_eq!(select_median(&mut []), None);
+    }
+
+    #[test]
+    fn normal_tail_matches_known_values() {
+        assert!((normal_tail(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_tail(1.96) - 0.025).abs() < 1e-4);
+        assert!((normal_tail(-1.0) - 0.841_344_7).abs() < 1e-6);
     }
 
     #[test]
