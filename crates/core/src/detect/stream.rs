@@ -20,6 +20,10 @@ pub struct StreamingConfig {
     pub refresh_every: usize,
     /// Short-term averaging of the surprise (points).
     pub short: usize,
+    /// A second, slower averaging of the same surprise for gradual changes
+    /// (points; 0: none), weighted by `slow_weight`.
+    pub short_slow: usize,
+    pub slow_weight: f64,
     /// Long-term history of averaged surprises the likelihood is judged against.
     pub long: usize,
     /// Averaged surprises needed before the likelihood is trusted.
@@ -37,6 +41,10 @@ pub struct StreamingConfig {
     pub damp_tau: f64,
     /// Only scores at least this high start a damping.
     pub damp_gate: f64,
+    /// Once the undamped score is back below this, the event is over and the
+    /// damping fades with `damp_tau_quiet` instead (0: always `damp_tau`).
+    pub damp_quiet: f64,
+    pub damp_tau_quiet: f64,
     /// Score given when the core's spike test or CUSUM fires (0: not used).
     pub core_score: f64,
     /// Longest period searched for in the history (points; 0: no seasonal channel).
@@ -57,6 +65,9 @@ pub struct StreamingConfig {
     pub repeat_ratio: f64,
     /// The most a repeat scores.
     pub repeat_cap: f64,
+    /// Only a spike at least this many points after the previous one can be a
+    /// repeat: spikes at a steady short beat are the series' rhythm.
+    pub repeat_gap: usize,
     /// The scale is never below this share of the mean absolute deviation
     /// (a window mostly at one value has a MAD of 0).
     pub mean_dev_share: f64,
@@ -72,6 +83,8 @@ impl Default for StreamingConfig {
             warmup: 100,
             refresh_every: 5,
             short: 10,
+            short_slow: 60,
+            slow_weight: 0.9,
             long: 8000,
             min_long: 100,
             zcap: 10.0,
@@ -79,6 +92,8 @@ impl Default for StreamingConfig {
             extreme_z: 4.0,
             damp_tau: 100.0,
             damp_gate: 0.5,
+            damp_quiet: 0.3,
+            damp_tau_quiet: 40.0,
             core_score: 0.0,
             season_max_lag: 1000,
             season_min_acf: 0.7,
@@ -88,6 +103,7 @@ impl Default for StreamingConfig {
             spike_run: 3,
             repeat_ratio: 0.8,
             repeat_cap: 0.5,
+            repeat_gap: 100,
             mean_dev_share: 0.6,
             count_floor: true,
         }
@@ -270,9 +286,11 @@ impl Season {
         }
     }
 
-    /// Feed a value; the channel's score (0 without a period).
-    fn push(&mut self, value: f64, zcap: f64, floor: f64) -> f64 {
+    /// Feed a value; the channel's score (0 without a period) and the
+    /// residual's robust z (`None` without a period).
+    fn push(&mut self, value: f64, zcap: f64, floor: f64) -> (f64, Option<f64>) {
         let mut score = 0.0;
+        let mut residual_z = None;
         if let Some(p) = self.period {
             let periods = (self.recent.len() / p).min(3);
             if periods >= 2 {
@@ -282,6 +300,7 @@ impl Season {
                 if self.residuals.len() >= self.warmup {
                     let z = self.residuals.baseline(floor).z(residual);
                     score = self.likelihood.push(z.abs().min(zcap));
+                    residual_z = Some(z);
                 }
                 self.residuals.push(residual);
             }
@@ -303,7 +322,7 @@ impl Season {
                 self.likelihood = Likelihood::new(short, long, min_long);
             }
         }
-        score
+        (score, residual_z)
     }
 }
 
@@ -323,13 +342,17 @@ pub struct StreamingDetector {
     core: SeriesDetector,
     rolling: Rolling,
     level: Likelihood,
+    slow: Option<Likelihood>,
     season: Option<Season>,
     peak: f64,
     lo: f64,
     hi: f64,
     spike_z: f64,
-    /// The spike under way: its tallest |z| and best score so far.
-    spike: Option<(f64, f64)>,
+    /// The spike under way: its tallest |z| and best score so far, and
+    /// whether it came long enough after the previous one to be a repeat.
+    spike: Option<(f64, f64, bool)>,
+    /// Points since the last one beyond the spike line.
+    since_spike: usize,
     /// Spikes that alarmed: (|z|, score), the latest few.
     alarmed: VecDeque<(f64, f64)>,
 }
@@ -355,6 +378,7 @@ impl StreamingDetector {
             core: SeriesDetector::new(core, start, Direction::Both, 0.0),
             rolling: Rolling::new(window, config.refresh_every, config.mean_dev_share, config.count_floor),
             level: Likelihood::new(config.short, config.long, config.min_long),
+            slow: (config.short_slow > 0).then(|| Likelihood::new(config.short_slow, config.long, config.min_long)),
             season: (config.season_max_lag > 0).then(|| Season::new(&config)),
             peak: 0.0,
             lo: f64::INFINITY,
@@ -362,6 +386,7 @@ impl StreamingDetector {
             spike_z: core.spike_z,
             spike: None,
             alarmed: VecDeque::new(),
+            since_spike: usize::MAX,
         }
     }
 
@@ -373,9 +398,9 @@ impl StreamingDetector {
         }
         let c = self.config;
         let floor = 1e-3 * self.rolling.sigma;
-        let seasonal = match &mut self.season {
+        let (seasonal, residual_z) = match &mut self.season {
             Some(season) => season.push(value, c.zcap, floor),
-            None => 0.0,
+            None => (0.0, None),
         };
         let mut score = 0.0;
         if self.rolling.len() >= c.warmup {
@@ -383,7 +408,11 @@ impl StreamingDetector {
             self.core.set_baseline(baseline);
             let step = self.core.observe(value);
             let z = baseline.z(value);
-            score = self.level.push(z.abs().min(c.zcap)).max(c.season_weight * seasonal);
+            let raw = z.abs().min(c.zcap);
+            score = self.level.push(raw).max(c.season_weight * seasonal);
+            if let Some(slow) = &mut self.slow {
+                score = score.max(c.slow_weight * slow.push(raw));
+            }
             if self.level.avgs.len() > c.min_long {
                 // A new extreme (beyond everything seen, by a margin) is
                 // anomalous however ordinary its z looks against a wide baseline.
@@ -397,7 +426,8 @@ impl StreamingDetector {
             }
             if c.damp_tau > 0.0 {
                 let out = score * (1.0 - self.peak);
-                self.peak *= (-1.0 / c.damp_tau).exp();
+                let tau = if score < c.damp_quiet { c.damp_tau_quiet } else { c.damp_tau };
+                self.peak *= (-1.0 / tau).exp();
                 if score >= c.damp_gate {
                     self.peak = self.peak.max(score);
                 }
@@ -408,9 +438,12 @@ impl StreamingDetector {
                 let over = ((z.abs() - self.spike_z) / self.spike_z).clamp(0.0, 1.0);
                 score = score.max(c.spike_floor + 0.1 * (1.0 - c.spike_floor) * over);
             }
-            if c.repeat_ratio > 0.0 {
+            // A spike the rhythm explains (as tall at this phase before) is no repeat.
+            let explained = residual_z.is_some_and(|r| r.abs() < self.spike_z);
+            if c.repeat_ratio > 0.0 && !explained {
                 score = self.repeat(step.spike_run, z.abs(), score);
             }
+            self.since_spike = if step.spike_run > 0 { 0 } else { self.since_spike.saturating_add(1) };
         }
         self.lo = self.lo.min(value);
         self.hi = self.hi.max(value);
@@ -424,19 +457,19 @@ impl StreamingDetector {
     fn repeat(&mut self, run: usize, z: f64, score: f64) -> f64 {
         let c = self.config;
         if (1..=c.spike_run).contains(&run) {
+            let (tall, best, apart) = self.spike.unwrap_or((0.0, 0.0, self.since_spike >= c.repeat_gap));
             let known = self
                 .alarmed
                 .iter()
-                .filter(|(tall, _)| z >= c.repeat_ratio * tall)
+                .filter(|(tall, _)| apart && z >= c.repeat_ratio * tall)
                 .map(|(_, s)| *s)
                 .fold(0.0, f64::max);
             let score = score.max(known.min(c.repeat_cap));
-            let (tall, best) = self.spike.unwrap_or((0.0, 0.0));
-            self.spike = Some((tall.max(z), best.max(score)));
+            self.spike = Some((tall.max(z), best.max(score), apart));
             score
         } else {
             // A long run is a shift, not a spike: forgotten.
-            if let (0, Some((tall, best))) = (run, self.spike.take()) {
+            if let (0, Some((tall, best, _))) = (run, self.spike.take()) {
                 if best >= 0.5 {
                     self.alarmed.push_back((tall, best));
                     if self.alarmed.len() > 8 {
