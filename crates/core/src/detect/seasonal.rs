@@ -77,10 +77,10 @@ impl DailyProfile {
     }
 }
 
-/// The dominant period of a regularly sampled series, in points: the lag of
-/// the highest autocorrelation after the first dip below zero, if that peak is
-/// at least `min_acf` (a rhythm, not a random walk whose autocorrelation never
-/// dips). Lags up to `max_lag` and at most 40% of the data are searched.
+/// The dominant period of a regularly sampled series, in points: after the
+/// autocorrelation's first dip below zero (a random walk's never dips), the
+/// first peak within 90% of the highest, if that is at least `min_acf`. Lags
+/// up to `max_lag` and at most 40% of the data are searched.
 pub fn dominant_period(values: &[f64], max_lag: usize, min_acf: f64) -> Option<usize> {
     let n = values.len();
     let max_lag = max_lag.min(n * 2 / 5);
@@ -97,19 +97,17 @@ pub fn dominant_period(values: &[f64], max_lag: usize, min_acf: f64) -> Option<u
         let s: f64 = x[..n - lag].iter().zip(&x[lag..]).map(|(a, b)| a * b).sum();
         s / (n - lag) as f64 / var
     };
-    let mut dipped = false;
-    let mut best: Option<(usize, f64)> = None;
-    for lag in 2..=max_lag {
-        let r = acf(lag);
-        if !dipped {
-            dipped = r < 0.0;
-            continue;
-        }
-        if best.is_none_or(|(_, b)| r > b) {
-            best = Some((lag, r));
-        }
+    let acfs: Vec<f64> = (0..=max_lag).map(|lag| if lag < 2 { 1.0 } else { acf(lag) }).collect();
+    let dip = (2..=max_lag).find(|lag| acfs[*lag] < 0.0)?;
+    let best = (dip..=max_lag).map(|lag| acfs[lag]).fold(f64::NEG_INFINITY, f64::max);
+    if best < min_acf {
+        return None;
     }
-    best.filter(|(_, r)| *r >= min_acf).map(|(lag, _)| lag)
+    // Multiples of the period correlate about as well: the first peak near the best.
+    (dip..=max_lag).find(|lag| {
+        let r = acfs[*lag];
+        r >= 0.9 * best && r >= acfs[lag - 1] && acfs.get(lag + 1).is_none_or(|next| r >= *next)
+    })
 }
 
 #[cfg(test)]
