@@ -108,6 +108,48 @@ pub fn hinge(points: &[(f64, f64)], min_segment: usize) -> Option<ChangePoint> {
     })
 }
 
+/// How much better a parabola fits `(x, y)` than a straight line: the line's
+/// squared error over the parabola's (1 for a straight ramp or a flat level,
+/// large for a curve such as the falling half of a daily rhythm).
+pub fn curvature(points: &[(f64, f64)]) -> f64 {
+    let n = points.len();
+    if n < 5 {
+        return 1.0;
+    }
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n as f64;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n as f64;
+    // Centred powers of x: fit y = a + b·u + c·u², u = x − mean.
+    let (mut s2, mut s3, mut s4, mut sy1, mut sy2, mut syy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for (x, y) in points {
+        let (u, v) = (x - mx, y - my);
+        s2 += u * u;
+        s3 += u * u * u;
+        s4 += u * u * u * u;
+        sy1 += u * v;
+        sy2 += u * u * v;
+        syy += v * v;
+    }
+    if s2 <= f64::EPSILON {
+        return 1.0;
+    }
+    let line_sse = (syy - sy1 * sy1 / s2).max(0.0);
+    // Quadratic: regress v on u and (u² − s2/n), which is orthogonal to the constant.
+    let w2 = s4 - s2 * s2 / n as f64;
+    let (a11, a12, a22) = (s2, s3, w2);
+    let det = a11 * a22 - a12 * a12;
+    if det.abs() <= f64::EPSILON * a11 * a22.abs().max(1.0) {
+        return 1.0;
+    }
+    let (b1, b2) = (sy1, sy2);
+    let c1 = (a22 * b1 - a12 * b2) / det;
+    let c2 = (a11 * b2 - a12 * b1) / det;
+    let quad_sse = (syy - c1 * b1 - c2 * b2).max(0.0);
+    if quad_sse <= f64::EPSILON * syy.max(1.0) {
+        return if line_sse <= f64::EPSILON * syy.max(1.0) { 1.0 } else { f64::INFINITY };
+    }
+    line_sse / quad_sse
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +175,16 @@ mod tests {
             let ramp = hinge(&series(seed, |x| (x - at).max(0.0) * 0.1), 5).unwrap();
             assert!((ramp.index as f64 - at).abs() <= 25.0, "seed {seed}: {ramp:?}");
             assert!(ramp.end_level - ramp.start_level > 10.0, "{ramp:?}");
+        }
+    }
+
+    #[test]
+    fn a_ramp_is_straight_and_a_daily_curve_is_not() {
+        for seed in 0..50 {
+            let ramp: Vec<(f64, f64)> = series(seed, |x| 0.05 * x);
+            assert!(curvature(&ramp) < 1.3, "seed {seed}: {}", curvature(&ramp));
+            let fall: Vec<(f64, f64)> = series(seed, |x| 30.0 * (x / 400.0 * 1.5).cos());
+            assert!(curvature(&fall) > 3.0, "seed {seed}: {}", curvature(&fall));
         }
     }
 

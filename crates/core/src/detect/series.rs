@@ -3,7 +3,7 @@
 //! episodes older than the analysis window, then spike + CUSUM over the
 //! analysis window with persistence (blips are not incidents) and materiality.
 
-use super::changepoint::hinge;
+use super::changepoint::{curvature, hinge};
 use super::counts::{count_sigma_floor, is_count_series, readings_per_bucket};
 use super::detector::{Direction, SeriesDetector, Trigger, TriggerKind};
 use super::seasonal::DailyProfile;
@@ -40,6 +40,9 @@ const BLIP_MINUTES: f64 = 5.0;
 const RECOVERED_MINUTES: f64 = 3.0;
 /// History older than the read window this long enables the change-point search.
 const LONG_HISTORY_HOURS: f64 = 2.0;
+/// An episode found by the change-point search whose course a parabola fits
+/// this much better than a line is a curve (a rhythm), not a leak or a storm.
+const MAX_CURVATURE: f64 = 2.0;
 
 /// The baseline scale floor: 2% of the healthy range for catalogue metrics,
 /// 1% of the level otherwise.
@@ -271,6 +274,13 @@ fn long_episode(
     let tail: Vec<f64> = after[after.len().saturating_sub(3)..].iter().map(|p| p.avg).collect();
     let persistent = after.iter().filter(|p| dev(p.avg) >= 0.5 * r.materiality).count() as f64 / after.len() as f64;
     if dev(median(&tail)?) < r.materiality || persistent < 0.6 || cp.explained < 0.5 {
+        return None;
+    }
+    // A leak climbs in a straight line and a storm holds a level; a smooth
+    // curve (the evening fall of a daily rhythm seen without a day of
+    // history) is neither.
+    let shape: Vec<(f64, f64)> = xy[cp.index..].to_vec();
+    if curvature(&shape) > MAX_CURVATURE {
         return None;
     }
     let detected = after.iter().position(|p| dev(p.avg) >= r.materiality)?;
