@@ -201,6 +201,9 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
             anomalous_points.push((key.clone(), points.clone()));
         }
     }
+    // A move every service made alike is demand, not a fault.
+    let (anomalies, wide) = crate::detect::common::split(anomalies, &states, &fine, &history);
+    not_flagged.extend(wide);
     let analysis = TimeWindow::new(analysis_start, end);
     let Some(primary_service) = pick_service(&anomalies) else {
         let decision = quiet_decision(config, &states, &not_flagged, &cannot_judge, &stopped);

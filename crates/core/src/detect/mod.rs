@@ -10,6 +10,7 @@
 //! ([`CannotJudge`]), and which services stopped reporting ([`StoppedReporting`]).
 
 pub mod changepoint;
+pub mod common;
 pub mod counts;
 pub mod detector;
 pub mod seasonal;
@@ -94,6 +95,12 @@ pub enum NotFlagged {
         deviation: f64,
         days: usize,
     },
+    /// Every other service's same metric moved alike since then (demand).
+    PlatformWide {
+        key: SeriesKey,
+        at: DateTime<Utc>,
+        services: usize,
+    },
 }
 
 impl NotFlagged {
@@ -101,7 +108,8 @@ impl NotFlagged {
         match self {
             NotFlagged::Blip { key, .. }
             | NotFlagged::Immaterial { key, .. }
-            | NotFlagged::UsualAtThisHour { key, .. } => key,
+            | NotFlagged::UsualAtThisHour { key, .. }
+            | NotFlagged::PlatformWide { key, .. } => key,
         }
     }
 
@@ -122,6 +130,12 @@ impl NotFlagged {
             NotFlagged::UsualAtThisHour { deviation, days, .. } => format!(
                 "{} {} is {deviation:+.1} off the day's level, as usual at this hour on the {days} previous days",
                 k.service, k.metric_type
+            ),
+            NotFlagged::PlatformWide { at, services, .. } => format!(
+                "{} {} moved from {} on as the {services} other services' did (the platform's demand, not a fault)",
+                k.service,
+                k.metric_type,
+                crate::time::hm(at)
             ),
         }
     }
