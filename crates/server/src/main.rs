@@ -120,7 +120,7 @@ enum Command {
         #[arg(long, conflicts_with = "format")]
         json: bool,
     },
-    /// Score one `timestamp,value` series in streaming order (CSV to stdout).
+    /// Score one `timestamp,value` series in streaming order with the detector core Cassandra uses (CSV to stdout).
     Detect {
         #[arg(long)]
         csv: PathBuf,

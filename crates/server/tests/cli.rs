@@ -224,11 +224,11 @@ fn detect_scores_every_row_in_order_and_flags_the_anomaly() {
         let value = 40.0 + 2.0 * rng.normal() + if (600..620).contains(&i) { 30.0 } else { 0.0 };
         text.push_str(&format!("{},{value:.3}\n", at.format("%Y-%m-%d %H:%M:%S")));
     }
-    text.push_str("2014-02-22 08:00:00,oops\n");
+    text.push_str("2014-02-22 08:00:00,oops\n2014-02-22 08:05:00,NaN\n");
     std::fs::write(&csv, text).unwrap();
     let (ok, stdout, stderr) = quantumstate(&["detect", "--csv", csv.to_str().unwrap()]);
     assert!(ok, "{stderr}");
-    assert!(stderr.contains("line 802"), "{stderr}");
+    assert!(stderr.contains("line 802") && stderr.contains("line 803"), "{stderr}");
     let rows: Vec<Vec<String>> = stdout
         .lines()
         .skip(1)
@@ -236,8 +236,9 @@ fn detect_scores_every_row_in_order_and_flags_the_anomaly() {
         .collect();
     assert_eq!(stdout.lines().next(), Some("timestamp,value,anomaly_score"));
     // The unreadable row is kept (score 0), so output rows align with input rows.
-    assert_eq!(rows.len(), 801);
+    assert_eq!(rows.len(), 802);
     assert_eq!(rows[800], vec!["2014-02-22 08:00:00", "", "0.000000"]);
+    assert_eq!(rows[801], vec!["2014-02-22 08:05:00", "", "0.000000"]);
     let scores: Vec<f64> = rows.iter().map(|r| r[2].parse().unwrap()).collect();
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
     assert!(scores[..600].iter().all(|s| *s < 0.5), "false alarm before the anomaly");

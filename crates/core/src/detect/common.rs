@@ -3,10 +3,13 @@
 //! than a day of history there is no time-of-day profile to say so, but the
 //! other services can. An anomaly is *platform-wide* when every other service
 //! (at least two) reporting the same metric moved the same way since its
-//! onset, by at least half as much relative to its own level.
+//! onset, by at least half as much relative to its own level. Errors are
+//! never demand: with an error-rate anomaly anywhere (a storm, a dependency
+//! outage spreading to its callers), nothing is set aside.
 
 use super::NotFlagged;
 use crate::agents::cassandra::{SeriesAnomaly, SeriesState};
+use crate::model::MetricType;
 use crate::store::{SeriesKey, SeriesPoint};
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -82,6 +85,11 @@ pub fn split(
     fine: Read,
     history: Read,
 ) -> (Vec<SeriesAnomaly>, Vec<NotFlagged>) {
+    // Demand moves traffic and load, not errors: with errors anomalous
+    // anywhere, a shared move is a fault spreading (a dependency outage).
+    if anomalies.iter().any(|a| a.metric() == Some(MetricType::ErrorRate)) {
+        return (anomalies, Vec::new());
+    }
     let mut kept = Vec::new();
     let mut wide = Vec::new();
     for a in anomalies {
