@@ -84,8 +84,16 @@ fn a_daily_rhythm_with_hours_of_history_is_not_an_incident() {
         let case = case(i, &mut rng, now);
         let scan = futures::executor::block_on(scan_case(&case, &agents)).unwrap();
         if let Some(d) = &scan.detection {
-            false_ones.push(format!("{}: {} {}: {}", case.label, d.service, d.primary.key.metric_type, scan.decision));
+            false_ones.push(format!(
+                "{}: {} {}: {}",
+                case.label, d.service, d.primary.key.metric_type, scan.decision
+            ));
         }
     }
-    assert!(false_ones.is_empty(), "{} of {CASES} false incidents:\n{}", false_ones.len(), false_ones.join("\n"));
+    assert!(
+        false_ones.is_empty(),
+        "{} of {CASES} false incidents:\n{}",
+        false_ones.len(),
+        false_ones.join("\n")
+    );
 }

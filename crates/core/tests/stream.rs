@@ -60,7 +60,12 @@ fn a_repeated_identical_spike_alarms_every_time() {
     }
     let worst = ratios.iter().copied().fold(f64::INFINITY, f64::min);
     println!("repeat / first spike score: worst {worst:.2}");
-    assert!(low.is_empty(), "{} of 180 spikes below 0.5:\n{}", low.len(), low.join("\n"));
+    assert!(
+        low.is_empty(),
+        "{} of 180 spikes below 0.5:\n{}",
+        low.len(),
+        low.join("\n")
+    );
 }
 
 /// Alarms per 10,000 points of white noise (varied levels and scales), over
@@ -106,5 +111,8 @@ fn a_level_shift_is_flagged_at_its_start() {
     }
     assert!(missed.is_empty(), "{} of 60 shifts missed: {missed:?}", missed.len());
     let per_10k = early as f64 / (before as f64 / 10_000.0);
-    assert!(per_10k <= 1.5, "{early} false alarms in {before} points before the shifts");
+    assert!(
+        per_10k <= 1.5,
+        "{early} false alarms in {before} points before the shifts"
+    );
 }

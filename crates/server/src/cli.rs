@@ -4,8 +4,8 @@
 use crate::transport::{Credentials, HttpTransport};
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
-use quantumstate_core::detect::stream::{score_series, StreamingConfig};
 use quantumstate_core::agents::{narrate, AgentConfig, Event, IncidentReport, Listener, Pipeline};
+use quantumstate_core::detect::stream::{score_series, StreamingConfig};
 use quantumstate_core::elastic::{ElasticStore, IndexNames};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
 use quantumstate_core::store::KeepIds;

@@ -145,7 +145,11 @@ pub fn curvature(points: &[(f64, f64)]) -> f64 {
     let c2 = (a11 * b2 - a12 * b1) / det;
     let quad_sse = (syy - c1 * b1 - c2 * b2).max(0.0);
     if quad_sse <= f64::EPSILON * syy.max(1.0) {
-        return if line_sse <= f64::EPSILON * syy.max(1.0) { 1.0 } else { f64::INFINITY };
+        return if line_sse <= f64::EPSILON * syy.max(1.0) {
+            1.0
+        } else {
+            f64::INFINITY
+        };
     }
     line_sse / quad_sse
 }

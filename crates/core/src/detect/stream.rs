@@ -45,8 +45,6 @@ pub struct StreamingConfig {
     /// damping fades with `damp_tau_quiet` instead (0: always `damp_tau`).
     pub damp_quiet: f64,
     pub damp_tau_quiet: f64,
-    /// Score given when the core's spike test or CUSUM fires (0: not used).
-    pub core_score: f64,
     /// Longest period searched for in the history (points; 0: no seasonal channel).
     pub season_max_lag: usize,
     /// Autocorrelation a period needs.
@@ -55,10 +53,8 @@ pub struct StreamingConfig {
     pub season_every: usize,
     /// Weight of the seasonal channel's score (its max with the level's is taken).
     pub season_weight: f64,
-    /// A spike (at most `spike_run` points beyond the core's `spike_z`) scores
-    /// at least this, whatever came before it: a repeated failure alarms every
-    /// time, below a new extreme (0: not used).
-    pub spike_floor: f64,
+    /// A run of at most this many points beyond the core's spike line is a
+    /// spike (a longer one is a shift).
     pub spike_run: usize,
     /// A spike at least this share as tall (in robust z) as an earlier spike
     /// that alarmed scores as that one did: the same failure again (0: off).
@@ -94,12 +90,10 @@ impl Default for StreamingConfig {
             damp_gate: 0.5,
             damp_quiet: 0.3,
             damp_tau_quiet: 40.0,
-            core_score: 0.0,
             season_max_lag: 1000,
             season_min_acf: 0.7,
             season_every: 500,
             season_weight: 1.0,
-            spike_floor: 0.0,
             spike_run: 3,
             repeat_ratio: 0.6,
             repeat_cap: 0.5,
@@ -328,14 +322,20 @@ impl Season {
 
 /// Streaming scoring of a single series.
 ///
-/// Each value goes through the detector core against the robust baseline
-/// (median and MAD) of the last `window` values; its *surprise* is the core's
-/// robust z (capped). The score is the likelihood of the short-term mean
-/// surprise against the long-term distribution of such means (a tail of 1e-5
-/// scores 0.5), so noisy series need a bigger deviation than calm ones. A
-/// value beyond the whole range seen so far scores 1. After a score of at
-/// least `damp_gate`, later scores are multiplied by one minus that peak,
-/// decaying exponentially, so one event raises one alarm, not a run of them.
+/// Each value goes through the detector core against the robust baseline of
+/// the last `window` values (median and MAD, the scale never below half the
+/// mean absolute deviation, nor the Poisson spread for event counts); its
+/// *surprise* is the core's robust z (capped). Three likelihoods in the style
+/// of Numenta's judge that surprise: its mean over the last `short` points
+/// and over the last `short_slow` against the long-term distribution of such
+/// means, and, once the history shows a period, the surprise of the residual
+/// from the same phase in earlier periods. A tail of 1e-5 scores 0.5; the
+/// score is the largest of the three. A value beyond the whole range seen so
+/// far scores 1. After a score of at least `damp_gate`, later scores are
+/// multiplied by one minus that peak, fading with `damp_tau` while the event
+/// lasts and `damp_tau_quiet` once it is over, so one event raises one alarm.
+/// A spike as tall as one that alarmed before (and not explained by the
+/// rhythm, and not part of a steady beat of spikes) alarms again at 0.5.
 #[derive(Debug, Clone)]
 pub struct StreamingDetector {
     config: StreamingConfig,
@@ -420,30 +420,30 @@ impl StreamingDetector {
                 if (value > self.hi + margin || value < self.lo - margin) && z.abs() >= c.extreme_z {
                     score = 1.0;
                 }
-                if step.trigger.is_some() {
-                    score = score.max(c.core_score);
-                }
             }
             if c.damp_tau > 0.0 {
                 let out = score * (1.0 - self.peak);
-                let tau = if score < c.damp_quiet { c.damp_tau_quiet } else { c.damp_tau };
+                let tau = if score < c.damp_quiet {
+                    c.damp_tau_quiet
+                } else {
+                    c.damp_tau
+                };
                 self.peak *= (-1.0 / tau).exp();
                 if score >= c.damp_gate {
                     self.peak = self.peak.max(score);
                 }
                 score = out;
             }
-            // The core's spike test: a short run beyond its line is a spike.
-            if c.spike_floor > 0.0 && (1..=c.spike_run).contains(&step.spike_run) && self.level.avgs.len() > c.min_long {
-                let over = ((z.abs() - self.spike_z) / self.spike_z).clamp(0.0, 1.0);
-                score = score.max(c.spike_floor + 0.1 * (1.0 - c.spike_floor) * over);
-            }
             // A spike the rhythm explains (as tall at this phase before) is no repeat.
             let explained = residual_z.is_some_and(|r| r.abs() < self.spike_z);
             if c.repeat_ratio > 0.0 && !explained {
                 score = self.repeat(step.spike_run, z.abs(), score);
             }
-            self.since_spike = if step.spike_run > 0 { 0 } else { self.since_spike.saturating_add(1) };
+            self.since_spike = if step.spike_run > 0 {
+                0
+            } else {
+                self.since_spike.saturating_add(1)
+            };
         }
         self.lo = self.lo.min(value);
         self.hi = self.hi.max(value);
@@ -501,11 +501,14 @@ mod tests {
 
     #[test]
     fn streaming_scores_stay_low_on_noise_and_rise_on_an_anomaly() {
-        let mut s = StreamingDetector::new(DetectorConfig::default(), StreamingConfig {
-            window: 300,
-            warmup: 100,
-            ..StreamingConfig::default()
-        });
+        let mut s = StreamingDetector::new(
+            DetectorConfig::default(),
+            StreamingConfig {
+                window: 300,
+                warmup: 100,
+                ..StreamingConfig::default()
+            },
+        );
         let mut values: Vec<f64> = noise(3, 1_000).into_iter().map(|x| 100.0 + x).collect();
         values[700] = 160.0;
         values[701] = 158.0;
