@@ -15,12 +15,15 @@ fi
 
 ensure_build_tools
 ensure_test_tools
-ensure_engine
+case " $* " in
+    *" --only-footprint "*) ;;
+    *) ensure_engine ;;
+esac
 build_app
 say "building the server and the benchmark harness (release)"
 cargo build --release -p quantumstate-server -p quantumstate-bench
 case " $* " in
-    *" --only-breakdown "* | *" --only-ingest "*) ;;
+    *" --only-breakdown "* | *" --only-ingest "* | *" --only-footprint "*) ;;
     *)
         say "criterion: generation and the whole pipeline (about a minute)"
         cargo bench -p quantumstate-core --bench pipeline -- --noplot
@@ -32,6 +35,6 @@ case " $* " in
     *" --only-breakdown "* | *" --only-ingest "*) ;;
     *)
         say "Lighthouse, desktop and mobile, median of 3 (a few minutes)"
-        "$ROOT/scripts/lighthouse.sh" 3
+        "$ROOT/scripts/lighthouse.sh" 3 "$ROOT/docs/benchmarks.md"
         ;;
 esac

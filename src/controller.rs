@@ -410,7 +410,7 @@ impl Controller {
         }
         if self.run.get_untracked().status == Some(ReportStatus::AwaitingApproval) {
             // A person decides now: Approve and Reject work while the panels update.
-            self.busy.set(None);
+            self.idle();
             self.refresh().await;
         } else {
             self.settle().await;
@@ -422,7 +422,16 @@ impl Controller {
     async fn settle(self) {
         self.busy.set(Some("Updating the panels…".into()));
         self.refresh().await;
+        self.idle();
+    }
+
+    /// The buttons come back. The first time nothing more is queued, the
+    /// first screen answers clicks: the `app-interactive` mark.
+    fn idle(&self) {
         self.busy.set(None);
+        if self.queue.with_untracked(Vec::is_empty) {
+            crate::mark_interactive();
+        }
     }
 
     /// Live replay: simulated minutes pass in real time, the chart moves, and
@@ -486,7 +495,7 @@ impl Controller {
     }
 
     fn fail(&self, message: String) {
-        self.busy.set(None);
+        self.idle();
         self.progress.set(None);
         self.error.set(Some(message));
     }

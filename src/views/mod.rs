@@ -32,15 +32,8 @@ pub fn App() -> impl IntoView {
     provide_context(c);
     // Let the browser paint the first screen before the opening (healthy) run
     // takes the main thread: a frame, then a task after its paint.
-    request_animation_frame(move || {
-        set_timeout(
-            move || {
-                crate::mark_interactive();
-                c.start();
-            },
-            std::time::Duration::ZERO,
-        )
-    });
+    // The app is interactive (`app-interactive`) once that run has settled.
+    request_animation_frame(move || set_timeout(move || c.start(), std::time::Duration::ZERO));
     let graph = Topology::platform();
     let run = Signal::from(c.run);
     let shown = Signal::derive(move || c.revealed.get().min(c.run.get().cards()));

@@ -8,6 +8,7 @@
 mod breakdown;
 mod bundle;
 mod criterion;
+mod footprint;
 mod ingest;
 mod machine;
 mod own_data;
@@ -72,6 +73,51 @@ struct Args {
     /// Only measure reading and analysing your own files in the browser (1, 10, 50 MB), print it, and stop.
     #[arg(long)]
     only_own_data: bool,
+    /// Only measure the footprint (bundle, bytes before interactive, cold loads, memory over
+    /// "Run all" rounds; no search engine), print its rows and put them into `--out` in place
+    /// of the old ones.
+    #[arg(long)]
+    only_footprint: bool,
+}
+
+/// `--only-footprint`: the embedded app alone, a few minutes.
+async fn footprint_only(args: &Args, machine: machine::Machine, bundle: Vec<bundle::FileSize>) -> anyhow::Result<()> {
+    let (_server, url) = quantumstate_testkit::serve(&args.server, &args.dist, &[]);
+    let driver = Driver::start();
+    say(&format!("{} cold loads", args.loads));
+    let mut loads = Vec::new();
+    for _ in 0..args.loads {
+        loads.push(page::cold_load(&driver, &url).await.context("cold load")?);
+    }
+    say(&format!("memory: \"Run all\" {} times in one page", args.rounds));
+    let (memory, run_all_ms) = memory_rounds(&driver, &url, args.rounds).await?;
+    let mut t = report::Table(String::new());
+    footprint::load_rows(&mut t, &bundle, &loads);
+    footprint::memory_rows(&mut t, &memory, &run_all_ms);
+    println!("{}", t.0);
+    let old = std::fs::read_to_string(&args.out).unwrap_or_default();
+    let note = format!(
+        "Footprint rows regenerated {} at commit {} by `scripts/bench.sh --only-footprint` (Bundle, \
+         Footprint, Load, Memory); the other rows are from the run above.",
+        machine.date, machine.commit
+    );
+    std::fs::write(&args.out, footprint::splice(&old, &t.0, &note, report::HOW))
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    say(&format!("footprint rows written to {}", args.out.display()));
+    Ok(())
+}
+
+/// `rounds` × "Run all" in one page: memory after each, and each round's duration.
+async fn memory_rounds(driver: &Driver, url: &str, rounds: usize) -> anyhow::Result<(Vec<page::Memory>, Vec<f64>)> {
+    let client = page::open(driver, url).await?;
+    let mut memory = Vec::new();
+    let mut run_all_ms = Vec::new();
+    for _ in 0..rounds {
+        run_all_ms.push(page::run_all(&client).await?);
+        memory.push(page::memory(&client).await?);
+    }
+    client.close().await?;
+    Ok((memory, run_all_ms))
 }
 
 /// Seconds per bulk ingest of `docs`, straight to the engine and through the
@@ -185,6 +231,10 @@ async fn main() -> anyhow::Result<()> {
     let bundle = bundle::measure(&args.dist)?;
     let generate = criterion::read(&args.criterion, "generate", "memory-leak");
     let pipeline = criterion::read(&args.criterion, "pipeline", "memory-leak");
+    if args.only_footprint {
+        anyhow::ensure!(args.server.is_file(), "no server binary at {}", args.server.display());
+        return footprint_only(&args, machine, bundle).await;
+    }
     for e in [&generate, &pipeline].into_iter().filter_map(|r| r.as_ref().err()) {
         eprintln!("warning: {e:#}");
     }
@@ -284,14 +334,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     say(&format!("memory: \"Run all\" {} times in one page", args.rounds));
-    let client = page::open(&driver, &url).await?;
-    let mut memory = Vec::new();
-    let mut run_all_ms = Vec::new();
-    for _ in 0..args.rounds {
-        run_all_ms.push(page::run_all(&client).await?);
-        memory.push(page::memory(&client).await?);
-    }
-    client.close().await?;
+    let (memory, run_all_ms) = memory_rounds(&driver, &url, args.rounds).await?;
 
     say("a week of history: generation");
     let week = ingest::generate_week();

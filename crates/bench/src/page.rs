@@ -46,6 +46,19 @@ pub struct Load {
     pub mounted_ms: Option<f64>,
     /// Bytes over the wire (all resources and the document), as the server sent them.
     pub transferred: u64,
+    /// Every request of the page (the document first), in the order they started.
+    pub fetched: Vec<Fetched>,
+}
+
+/// One request of a load, from resource timing.
+#[derive(Debug, Deserialize, Clone)]
+pub struct Fetched {
+    /// The URL's path without the leading `/` (`index.html` for the document).
+    pub path: String,
+    /// When it was requested and when its last byte arrived (ms since navigation start).
+    pub start_ms: f64,
+    pub end_ms: f64,
+    pub transferred: u64,
 }
 
 const LOAD_JS: &str = r#"
@@ -68,6 +81,11 @@ const finish = () => {
         start_ms: start ? start.startTime : null,
         mounted_ms: mounted ? mounted.startTime : null,
         transferred: resources.reduce((n, r) => n + r.transferSize, nav ? nav.transferSize : 0),
+        fetched: (nav ? [nav] : []).concat(resources).map(r => {
+            const path = new URL(r.name, location.href).pathname.replace(/^\//, '');
+            return { path: r === nav ? 'index.html' : path, start_ms: r.startTime,
+                     end_ms: r.responseEnd, transferred: r.transferSize };
+        }),
     });
 };
 const frame = () => { if (fcp !== null || ++frames > 2) finish(); else requestAnimationFrame(frame); };

@@ -1,6 +1,6 @@
 //! Serving the built app: static files from `dist/`, `index.html` for any
 //! other path (client-side routes and share links). The build's files are
-//! served precompressed (brotli 11, gzip 9, written once per build by
+//! served precompressed (brotli 11, gzip by zopfli, written once per build by
 //! [`precompress`]); other answers are compressed on the fly at a fast level.
 
 use crate::listen::{self, Limits};
@@ -159,11 +159,19 @@ pub fn brotli11(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Gzip at level 9, as served and as the benchmarks report.
+/// Gzip at level 9: what the benchmarks' targets are stated in.
 pub fn gzip9(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gzip.write_all(bytes)?;
     gzip.finish()
+}
+
+/// Gzip as served to clients without brotli: zopfli, the same format about 5%
+/// smaller than gzip -9 (seconds per build for the wasm, done once).
+pub fn gzip_zopfli(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    zopfli::compress(zopfli::Options::default(), zopfli::Format::Gzip, bytes, &mut out)?;
+    Ok(out)
 }
 
 /// Extensions worth compressing.
@@ -173,7 +181,7 @@ fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-/// Write `x.br` (brotli 11) and `x.gz` (gzip 9) next to every compressible
+/// Write `x.br` (brotli 11) and `x.gz` (zopfli) next to every compressible
 /// file under `dist` that lacks a fresh one; returns how many files it
 /// compressed. Writes go to a temporary name and are renamed into place, so
 /// servers starting together never serve a half-written file.
@@ -217,7 +225,7 @@ pub fn precompress_file(path: &Path) -> std::io::Result<bool> {
         return Ok(false);
     }
     let bytes = std::fs::read(path)?;
-    for (target, data) in [(br, brotli11(&bytes)?), (gz, gzip9(&bytes)?)] {
+    for (target, data) in [(br, brotli11(&bytes)?), (gz, gzip_zopfli(&bytes)?)] {
         let mut tmp = target.clone().into_os_string();
         tmp.push(format!(".tmp-{}", std::process::id()));
         std::fs::write(&tmp, data)?;
