@@ -3,6 +3,7 @@
 //! panels, switch stores, share. Signals in, signals out; no markup here. The
 //! pipeline in core is the only driver of the agents; the controller listens.
 
+mod audit;
 mod own;
 use crate::api::{self, AppStore};
 use crate::view_model::{AuditRow, ChartData, RunState, ServiceHealth, Tally};
@@ -425,8 +426,7 @@ impl Controller {
         self.idle();
     }
 
-    /// The buttons come back. The first time nothing more is queued, the
-    /// first screen answers clicks: the `app-interactive` mark.
+    /// The buttons come back; the first time with nothing queued is `app-interactive`.
     fn idle(&self) {
         self.busy.set(None);
         if self.queue.with_untracked(Vec::is_empty) {
@@ -524,9 +524,7 @@ impl Controller {
             Ok(c) => self.chart.set(c),
             Err(e) => self.error.set(Some(format!("Could not read the chart data: {e}"))),
         }
-        if let Ok(d) = store.decisions(200).await {
-            self.audit.set(d.into_iter().map(AuditRow::from).collect());
-        }
+        self.refresh_audit(&store).await;
         if let Ok(h) = store
             .incidents(&IncidentQuery {
                 limit: 200,
@@ -563,6 +561,7 @@ impl Controller {
         crate::ui::remember(STORAGE_MODE, "embedded");
         self.leave_own_data();
         self.store.set_value(AppStore::embedded());
+        self.counts.set(None); // another store: the audit panel reads it afresh
         self.mode.set(self.store().label());
         self.error.set(None);
         self.run_now(Scenario::Healthy);
@@ -585,6 +584,7 @@ impl Controller {
                     c.proxy_url.set(proxy);
                     c.leave_own_data();
                     c.store.set_value(candidate);
+                    c.counts.set(None);
                     c.mode.set("Elasticsearch");
                     c.notice.set(Some(format!(
                         "Connected. Indices created: {}; already there: {}.",

@@ -169,12 +169,14 @@ impl Controller {
             self.own.simulation_store.set_value(Some(self.store()));
         }
         self.store.set_value(store);
+        self.counts.set(None); // another store: the audit panel reads it afresh
     }
 
     /// Back to the simulation's store (a scenario starts, or the store changes).
     pub(super) fn leave_own_data(&self) {
         if let Some(store) = self.own.simulation_store.try_update_value(Option::take).flatten() {
             self.store.set_value(store);
+            self.counts.set(None); // another store: the audit panel reads it afresh
         }
     }
 

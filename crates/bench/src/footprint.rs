@@ -141,7 +141,13 @@ pub fn load_rows(t: &mut Table, bundle: &[FileSize], loads: &[Load]) {
         verdict(interactive.median() <= INTERACTIVE_TARGET_MS),
     );
     let fcp = Sample::new(loads.iter().filter_map(|l| l.fcp_ms).collect());
-    t.row("Load", "first contentful paint, cold profile", &fcp.show(0, "ms"), "", "");
+    t.row(
+        "Load",
+        "first contentful paint, cold profile",
+        &fcp.show(0, "ms"),
+        "",
+        "",
+    );
     let median = |f: fn(&Load) -> Option<f64>| Sample::new(loads.iter().filter_map(f).collect()).median();
     t.row(
         "Load",
@@ -222,7 +228,11 @@ pub fn memory_rows(t: &mut Table, memory: &[Memory], run_all_ms: &[f64]) {
 /// the table's end), note when they were regenerated, and use the current
 /// "How it is measured" section.
 pub fn splice(old: &str, rows: &str, note: &str, how: &str) -> String {
-    let area = |line: &str| line.strip_prefix("| ").and_then(|l| l.split(" |").next()).map(str::to_string);
+    let area = |line: &str| {
+        line.strip_prefix("| ")
+            .and_then(|l| l.split(" |").next())
+            .map(str::to_string)
+    };
     let (head, how_and_after) = old.split_once("\n## How it is measured").unwrap_or((old, ""));
     // Sections after "How it is measured" (Lighthouse) stay.
     let after = how_and_after.find("\n## ").map_or("", |i| &how_and_after[i..]);
@@ -324,7 +334,12 @@ mod tests {
 
     #[test]
     fn files_count_before_interactive_if_any_load_asked_for_them_before_the_mark() {
-        let bundle = [file("index.html", 700), file("app.wasm", 300_000), file("es.wasm", 40_000), file("og.png", 9)];
+        let bundle = [
+            file("index.html", 700),
+            file("app.wasm", 300_000),
+            file("es.wasm", 40_000),
+            file("og.png", 9),
+        ];
         let loads = [
             load(500.0, &[("index.html", 0.0), ("app.wasm", 20.0), ("es.wasm", 600.0)]),
             // A slower load asked for the late module after its mark too.
@@ -342,10 +357,19 @@ mod tests {
         let old = "# Benchmarks\n\nMeasured then.\n\n| area | measure | result | target | |\n|---|---|---|---|---|\n\
                    | Bundle | old wasm | 1 |  |  |\n| Load | old load | 2 |  |  |\n| Click to verdict | x | 3 |  |  |\n\
                    | Memory | old memory | 4 |  |  |\n\n## How it is measured\n\nold how\n\n## Lighthouse\n\nscores\n";
-        let rows = "| Bundle | new wasm | 5 |  |  |\n| Footprint | new before | 6 |  |  |\n| Load | new load | 7 |  |  |\n\
+        let rows =
+            "| Bundle | new wasm | 5 |  |  |\n| Footprint | new before | 6 |  |  |\n| Load | new load | 7 |  |  |\n\
                     | Memory | new memory | 8 |  |  |\n";
-        let text = splice(old, rows, "Footprint rows regenerated now.", "\n## How it is measured\n\nnew how\n");
-        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| area")).collect();
+        let text = splice(
+            old,
+            rows,
+            "Footprint rows regenerated now.",
+            "\n## How it is measured\n\nnew how\n",
+        );
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| area"))
+            .collect();
         assert_eq!(
             lines,
             [
@@ -360,7 +384,12 @@ mod tests {
         assert!(text.contains("new how") && !text.contains("old how"));
         assert!(text.ends_with("## Lighthouse\n\nscores\n"), "{text}");
         // Splicing again replaces the note rather than adding a second one.
-        let again = splice(&text, rows, "Footprint rows regenerated later.", "\n## How it is measured\n\nnew how\n");
+        let again = splice(
+            &text,
+            rows,
+            "Footprint rows regenerated later.",
+            "\n## How it is measured\n\nnew how\n",
+        );
         assert_eq!(again.matches("Footprint rows regenerated").count(), 1);
     }
 }

@@ -56,7 +56,11 @@ fn run_all(store: &MemoryStore, seed: u64, anchor: &mut DateTime<Utc>) {
                 .run(data.truth.timeline.end)
                 .await
                 .unwrap();
-            assert_ne!(report.status, ReportStatus::AwaitingApproval, "{scenario} at the default threshold");
+            assert_ne!(
+                report.status,
+                ReportStatus::AwaitingApproval,
+                "{scenario} at the default threshold"
+            );
         });
     }
 }
@@ -81,7 +85,10 @@ fn rounds_of_run_all_keep_at_most_the_bound_per_audit_record() {
         let growth = (LIVE.load(Ordering::Relaxed) - bytes) as f64;
         assert!(added >= 4 * RUN_ALL.len() as u64, "seed {seed}: {added} records");
         let per_record = growth / added as f64;
-        eprintln!("seed {seed}: {:+.0} B over {added} records: {per_record:+.0} B per record", growth);
+        eprintln!(
+            "seed {seed}: {:+.0} B over {added} records: {per_record:+.0} B per record",
+            growth
+        );
         assert!(
             per_record <= BOUND_PER_RECORD,
             "seed {seed}: the store keeps {per_record:.0} B per audit record ({growth:.0} B over {added})"
