@@ -5,6 +5,9 @@
 
 mod audit;
 mod own;
+
+pub use audit::AUDIT_ROWS;
+
 use crate::api::{self, AppStore};
 use crate::view_model::{AuditRow, ChartData, RunState, ServiceHealth, Tally};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};

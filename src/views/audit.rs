@@ -8,6 +8,11 @@ pub fn AuditTrail() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="audit-title">
             <h2 id="audit-title">"Audit trail " <small>"(agent-decisions-quantumstate)"</small></h2>
+            <p class="panel-note">{format!(
+                "The embedded store keeps the newest {} records; Elasticsearch keeps them all. The newest {} are listed here.",
+                quantumstate_core::store::DECISIONS_KEPT,
+                crate::controller::AUDIT_ROWS
+            )}</p>
             // Scrolls on its own: reachable by keyboard.
             <div class="table-wrap" tabindex="0" role="region" aria-label="Audit trail records">
                 <table id="audit">

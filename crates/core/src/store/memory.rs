@@ -43,6 +43,11 @@ impl StoredDecision {
     }
 }
 
+/// Audit records the embedded store keeps: the newest this many (the app says
+/// so above its audit trail). Each is a few KB; uncapped, a page left running
+/// "Run all" would grow without bound.
+pub const DECISIONS_KEPT: usize = 1_000;
+
 /// The embedded in-memory store: the default, needs no set-up.
 #[derive(Default)]
 pub struct MemoryStore {
@@ -108,7 +113,19 @@ impl Store for MemoryStore {
     }
 
     async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError> {
-        self.lock().decisions.insert(doc.doc_id(), StoredDecision::new(doc));
+        let mut inner = self.lock();
+        inner.decisions.insert(doc.doc_id(), StoredDecision::new(doc));
+        if inner.decisions.len() > DECISIONS_KEPT {
+            // The oldest goes (the order `decisions` lists them in, reversed).
+            let oldest = inner
+                .decisions
+                .iter()
+                .min_by(|(_, a), (_, b)| (a.doc.timestamp, &a.doc.agent).cmp(&(b.doc.timestamp, &b.doc.agent)))
+                .map(|(id, _)| id.clone());
+            if let Some(id) = oldest {
+                inner.decisions.remove(&id);
+            }
+        }
         Ok(())
     }
 

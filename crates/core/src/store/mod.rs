@@ -6,7 +6,7 @@
 
 mod memory;
 
-pub use memory::MemoryStore;
+pub use memory::{MemoryStore, DECISIONS_KEPT};
 
 use crate::model::{DecisionDoc, IncidentDoc, Level, LogDoc, MetricDoc};
 use crate::time::TimeWindow;
