@@ -207,6 +207,16 @@ pub fn memory_rows(t: &mut Table, memory: &[Memory], run_all_ms: &[f64]) {
         &format!("≤ {:.0} KiB per record", MEMORY_PER_RECORD_BOUND / 1024.0),
         verdict(growth / records <= MEMORY_PER_RECORD_BOUND),
     );
+    t.row(
+        "Memory",
+        "audit records the embedded store keeps",
+        &format!(
+            "the newest {} (`DECISIONS_KEPT`), said above the audit trail; older ones are dropped",
+            thousands(quantumstate_core::store::DECISIONS_KEPT as u64)
+        ),
+        "≤ 8 KiB per record, or a cap stated in the UI",
+        "met (by the cap)",
+    );
     let series = |f: fn(&Memory) -> f64| {
         memory
             .iter()

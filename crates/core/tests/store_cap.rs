@@ -36,7 +36,7 @@ fn the_embedded_store_keeps_the_newest_audit_records_up_to_its_cap() {
     assert!(written.len() > DECISIONS_KEPT);
     assert_eq!(records(&store), DECISIONS_KEPT as u64);
     let kept = futures::executor::block_on(store.decisions(usize::MAX)).unwrap();
-    written.sort_by(|a, b| (b.timestamp, b.agent).cmp(&(a.timestamp, a.agent)));
+    written.sort_by_key(|d| std::cmp::Reverse((d.timestamp, d.agent)));
     assert_eq!(
         kept,
         written[..DECISIONS_KEPT],
