@@ -6,11 +6,6 @@
 //! in [`charts`], and page-level focus, scrolling and title in [`ui`].
 #![cfg(target_arch = "wasm32")]
 
-/// Talc instead of the default dlmalloc: smaller and faster on wasm32 (the
-/// app is single-threaded; no atomics).
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
-
 pub mod api;
 pub mod charts;
 pub mod controller;
