@@ -3,10 +3,10 @@
 //! panels, switch stores, share. Signals in, signals out; no markup here. The
 //! pipeline in core is the only driver of the agents; the controller listens.
 
-mod audit;
 mod own;
+mod panels;
 
-pub use audit::AUDIT_ROWS;
+pub use panels::AUDIT_ROWS;
 
 use crate::api::{self, AppStore};
 use crate::view_model::{AuditRow, ChartData, RunState, ServiceHealth, Tally};
@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use quantumstate_core::agents::{narrate, AgentConfig, Event, IncidentReport, Listener, Pipeline, ReportStatus};
 use quantumstate_core::share::ShareLink;
-use quantumstate_core::store::{IncidentQuery, IndexCounts};
+use quantumstate_core::store::IndexCounts;
 use quantumstate_core::{Agent, IncidentDoc, Scenario, Service, Store};
 
 /// Runs are at least this far apart in simulated time: longer than one
@@ -501,45 +501,6 @@ impl Controller {
         self.idle();
         self.progress.set(None);
         self.error.set(Some(message));
-    }
-
-    /// Re-read the panels from the store.
-    pub async fn refresh(self) {
-        let store = self.store();
-        let run = self.run.get_untracked();
-        self.tally.update(|t| {
-            if matches!(run.status, Some(ReportStatus::Resolved | ReportStatus::Escalated)) {
-                t.add(&run)
-            }
-        });
-        if let Some(end) = run.data_end() {
-            let at = run.verification.as_ref().map(|v| v.verified_at).unwrap_or(end);
-            if let Ok(h) = api::platform_health(&store, at).await {
-                self.health.set(h);
-            }
-            if let Some(scan) = run.scan.as_ref().filter(|s| s.detection.is_some()) {
-                if let Ok(h) = api::platform_health(&store, scan.now).await {
-                    self.health_peak.set(h);
-                }
-            }
-        }
-        match api::chart_data(&store, &run).await {
-            Ok(c) => self.chart.set(c),
-            Err(e) => self.error.set(Some(format!("Could not read the chart data: {e}"))),
-        }
-        self.refresh_audit(&store).await;
-        if let Ok(h) = store
-            .incidents(&IncidentQuery {
-                limit: 200,
-                ..IncidentQuery::default()
-            })
-            .await
-        {
-            self.history.set(h);
-        }
-        if let Ok(c) = store.counts().await {
-            self.counts.set(Some(c));
-        }
     }
 
     /// Clear telemetry (incident history and audit trail stay) and show a healthy platform.
