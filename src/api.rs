@@ -121,6 +121,15 @@ impl Store for AppStore {
         // Elasticsearch writes both indices concurrently, with one refresh each.
         delegate!(self, s => s.write_telemetry(metrics, logs, progress).await)
     }
+    async fn replace_telemetry(
+        &self,
+        metrics: &[MetricDoc],
+        logs: &[LogDoc],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<u64, StoreError> {
+        // Elasticsearch writes only what it does not already hold.
+        delegate!(self, s => s.replace_telemetry(metrics, logs, progress).await)
+    }
     async fn series_keys(&self, window: TimeWindow) -> Result<Vec<SeriesKey>, StoreError> {
         delegate!(self, s => s.series_keys(window).await)
     }

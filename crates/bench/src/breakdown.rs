@@ -15,10 +15,11 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-/// Milliseconds spent per kind of request: reset (`_delete_by_query`), bulk
-/// writes, single-document writes (the audit trail), reads. Summed over
-/// requests, so requests in flight together count each (a phase's own total
-/// is wall-clock).
+/// Milliseconds spent per kind of request: the load's checks (what the store
+/// holds: searches by id), bulk writes (and the last chunk's, which waits for
+/// its refresh), deletions by id, single-document writes (the audit trail),
+/// reads. Summed over requests, so requests in flight together count each (a
+/// phase's own total is wall-clock).
 #[derive(Debug, Default, Clone)]
 pub struct Kinds(pub BTreeMap<&'static str, f64>);
 
@@ -29,12 +30,19 @@ pub struct Timed<T> {
 }
 
 fn kind(request: &Request) -> &'static str {
+    let body = request.body.as_deref().unwrap_or_default();
     if request.path.contains("_delete_by_query") {
         "reset"
+    } else if request.path.contains("_bulk") && body.starts_with("{\"delete\"") {
+        "delete"
+    } else if request.path.contains("_bulk") && request.path.contains("refresh=true") {
+        "bulk+refresh"
     } else if request.path.contains("_bulk") {
         "bulk"
     } else if matches!(request.method, Method::Put) && request.path.contains("/_doc/") {
         "audit"
+    } else if request.path.contains("_search") && body.contains("\"ids\"") {
+        "check"
     } else {
         "read"
     }
@@ -70,6 +78,8 @@ pub struct Phases {
     pub total_ms: f64,
     pub requests: u64,
     pub documents: usize,
+    /// Of which the store did not already hold (written by this click).
+    pub written: usize,
 }
 
 /// Run `scenario` as a click does, through `proxy` (`…/es`), timing each phase.
@@ -95,7 +105,12 @@ pub async fn click(
     let data = quantumstate_core::sim::generate(&config);
     let generate_ms = ms(t);
     let t = Instant::now();
-    quantumstate_core::store::load_dataset(&store, config.anchor, &data, &mut |_, _| {}).await?;
+    // The store reports what it already holds first (as done), then each chunk written.
+    let mut kept = None;
+    quantumstate_core::store::load_dataset(&store, config.anchor, &data, &mut |done, _| {
+        kept.get_or_insert(done);
+    })
+    .await?;
     let load = (ms(t), store.transport().take());
     let pipeline = Pipeline::new(&store, AgentConfig::default());
     let mut timer = AgentTimer {
@@ -116,6 +131,7 @@ pub async fn click(
         total_ms: ms(t0),
         requests: store.transport().inner.requests.get() - requests_before,
         documents: data.len(),
+        written: data.len() - kept.unwrap_or(0),
     })
 }
 
@@ -175,9 +191,10 @@ pub fn summary(clicks: &[Phases]) -> String {
         }
     }
     parts.push(format!(
-        "{:.0} requests, {} documents",
+        "{:.0} requests, {} documents of which {:.0} written",
         median(&|c| c.requests as f64),
-        clicks.first().map(|c| c.documents).unwrap_or(0)
+        clicks.first().map(|c| c.documents).unwrap_or(0),
+        median(&|c| c.written as f64)
     ));
     parts.join(" · ")
 }

@@ -310,6 +310,14 @@ fn upstream_error(e: &reqwest::Error, timeout: Duration) -> Refusal {
                 timeout.as_secs()
             ),
         )
+    } else if let Some(parse) = unreadable_answer(e) {
+        // Reached, but its answer's head is not HTTP we accept (e.g. over
+        // 100 headers: OpenSearch 2.x adds one per `_delete_by_query` batch).
+        Refusal::new(
+            StatusCode::BAD_GATEWAY,
+            "upstream_bad_answer",
+            format!("Elasticsearch answered, but its response could not be read ({parse})"),
+        )
     } else {
         Refusal::new(
             StatusCode::BAD_GATEWAY,
@@ -319,6 +327,17 @@ fn upstream_error(e: &reqwest::Error, timeout: Duration) -> Refusal {
                 root_cause(e)
             ),
         )
+    }
+}
+
+/// The reason, if `e` is an answer whose head hyper could not parse.
+fn unreadable_answer(e: &reqwest::Error) -> Option<String> {
+    let mut current: &(dyn std::error::Error + 'static) = e;
+    loop {
+        if let Some(h) = current.downcast_ref::<hyper::Error>() {
+            return h.is_parse().then(|| h.to_string());
+        }
+        current = current.source()?;
     }
 }
 

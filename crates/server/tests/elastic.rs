@@ -426,3 +426,81 @@ async fn a_store_behind_a_dead_proxy_fails_with_a_clear_error() {
     let window = TimeWindow::new(anchor() - TimeDelta::hours(1), anchor());
     assert!(store.series_keys(window).await.is_err());
 }
+
+/// Click after click on one store: each run writes only what the store
+/// lacks (healthy history is a function of its own time, so runs minutes
+/// apart share most documents), the same run again writes nothing, and after
+/// every run the store holds exactly that run: the same answers as a fresh
+/// memory store loaded with it.
+#[tokio::test]
+async fn consecutive_runs_write_only_what_the_store_lacks_and_hold_exactly_the_last() {
+    use Scenario::*;
+    for engine in engines() {
+        let elastic = elastic_via_proxy(&engine.url, &engine.prefix("sync")).await;
+        elastic.setup(anchor()).await.unwrap();
+        let mut at = anchor();
+        let runs = [
+            (Healthy, 0),
+            (MemoryLeak, 7),
+            (MemoryLeak, 0),
+            (ErrorSpike, 3),
+            (RedHerring, 30),
+            (DeploymentRollback, 1),
+            (Healthy, 50),
+        ];
+        for (n, (scenario, minutes_later)) in runs.into_iter().enumerate() {
+            at += TimeDelta::minutes(minutes_later);
+            let data = sim::generate(&SimConfig::new(scenario, 21, at));
+            let mut kept = None;
+            quantumstate_core::store::load_dataset(&elastic, at, &data, &mut |done, _| {
+                kept.get_or_insert(done);
+            })
+            .await
+            .unwrap_or_else(|e| panic!("run {n} ({scenario}) on {}: {e}", engine.kind));
+            let kept = kept.unwrap_or(0);
+            let context = format!("run {n} ({scenario}, +{minutes_later} min) on {}", engine.kind);
+            match (n, minutes_later) {
+                (0, _) => assert_eq!(kept, 0, "{context}: an empty store holds nothing"),
+                (_, 0) => assert_eq!(kept, data.len(), "{context}: the same run again writes nothing"),
+                _ => assert!(
+                    kept * 3 > data.len() * 2,
+                    "{context}: only {kept} of {} kept",
+                    data.len()
+                ),
+            }
+            let memory = MemoryStore::new();
+            load(&memory, &SimConfig::new(scenario, 21, at)).await;
+            let window = data.truth.timeline.window();
+            let everything = TimeWindow::new(window.start - TimeDelta::days(1), window.end + TimeDelta::days(1));
+            let bucket = TimeDelta::seconds(30);
+            let (m, e) = (
+                memory.all_series(everything, bucket).await.unwrap(),
+                elastic.all_series(everything, bucket).await.unwrap(),
+            );
+            assert_eq!(m.len(), e.len(), "{context}");
+            for ((km, pm), (ke, pe)) in m.iter().zip(&e) {
+                assert_eq!(km, ke, "{context}");
+                assert_eq!(pm.len(), pe.len(), "{context}: {km:?}");
+                for (a, b) in pm.iter().zip(pe) {
+                    assert_eq!((a.at, a.count), (b.at, b.count), "{context}: {km:?}");
+                    assert!((a.avg - b.avg).abs() < 1e-3, "{context}: {a:?} vs {b:?}");
+                }
+            }
+            let q = LogQuery {
+                service: None,
+                min_level: Level::Debug,
+                window: everything,
+                words: vec![],
+                limit: 10_000,
+            };
+            let ids = |v: Vec<quantumstate_core::LogDoc>| {
+                v.iter().map(|l| l.doc_id()).collect::<std::collections::BTreeSet<_>>()
+            };
+            assert_eq!(
+                ids(memory.logs(&q).await.unwrap()),
+                ids(elastic.logs(&q).await.unwrap()),
+                "{context}"
+            );
+        }
+    }
+}

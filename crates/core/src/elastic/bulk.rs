@@ -329,6 +329,66 @@ pub(super) async fn write<T: Transport, D: Document>(
     }
 }
 
+/// A chunk of `delete` actions (ends with a newline; no source lines).
+pub fn delete_ndjson(index: &str, ids: &[String]) -> String {
+    let mut body = String::with_capacity(ids.iter().map(|id| id.len() + 32 + index.len()).sum());
+    for id in ids {
+        body.push_str(&serde_json::json!({ "delete": { "_index": index, "_id": id } }).to_string());
+        body.push('\n');
+    }
+    body
+}
+
+/// Delete `ids` from `index` by id, a chunk at a time, the last chunk with
+/// `refresh=true` so that the deletions are visible once this returns. An id
+/// already gone (404) is fine; any other item failure is reported with its
+/// id. Returns how many documents were deleted.
+pub(super) async fn delete<T: Transport>(
+    transport: &T,
+    index: &str,
+    ids: &[String],
+    config: &BulkConfig,
+) -> Result<u64, StoreError> {
+    let chunks: Vec<&[String]> = ids.chunks(config.max_docs.max(1)).collect();
+    let mut deleted = 0;
+    let mut failures = Vec::new();
+    for (n, chunk) in chunks.iter().enumerate() {
+        let refresh = if n + 1 == chunks.len() { "&refresh=true" } else { "" };
+        let request = Request {
+            method: Method::Post,
+            path: format!("/_bulk?{}{refresh}", bulk_answer!()),
+            body: Some(delete_ndjson(index, chunk)),
+            ndjson: true,
+        };
+        let answer = check(transport.send(request).await?)?;
+        let results = answer["items"]
+            .as_array()
+            .filter(|r| r.len() == chunk.len())
+            .ok_or_else(|| StoreError::Malformed(format!("bulk delete: not {} items answered", chunk.len())))?;
+        for (item, id) in results.iter().zip(chunk.iter()) {
+            let status = item["delete"]["status"].as_u64().unwrap_or(0) as u16;
+            match status {
+                200..=299 => deleted += 1,
+                404 => {}
+                _ => failures.push(DocFailure {
+                    index: index.to_string(),
+                    id: id.clone(),
+                    status,
+                    reason: item["delete"]["error"].to_string(),
+                }),
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(deleted)
+    } else {
+        Err(StoreError::PartialWrite {
+            total: ids.len(),
+            failures,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,10 @@
 mod bulk;
 pub mod query;
 mod repair;
+mod sync;
 
 pub use bulk::{BulkConfig, BulkOp, BulkProgress, BulkReport, Refresh};
+pub use sync::{SyncReport, BLOCK_MINUTES, MAX_CHECKED_IDS};
 
 use crate::model::{DecisionDoc, Document, IncidentDoc, Index, LogDoc, MetricDoc};
 use crate::store::*;
@@ -395,6 +397,16 @@ impl<T: Transport> Store for ElasticStore<T> {
         Ok(m.written + l.written)
     }
 
+    /// Only what the store lacks: see [`ElasticStore::sync_telemetry`].
+    async fn replace_telemetry(
+        &self,
+        metrics: &[MetricDoc],
+        logs: &[LogDoc],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<u64, StoreError> {
+        Ok(self.sync_telemetry(metrics, logs, progress).await?.written)
+    }
+
     async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError> {
         let path = format!(
             "/{}/_doc/{}?refresh=true",
@@ -530,39 +542,26 @@ impl<T: Transport> Store for ElasticStore<T> {
     }
 
     async fn counts(&self) -> Result<IndexCounts, StoreError> {
+        let (metrics, logs, incidents, decisions) = futures_util::future::try_join4(
+            self.count(Index::Metrics),
+            self.count(Index::Logs),
+            self.count(Index::Incidents),
+            self.count(Index::Decisions),
+        )
+        .await?;
         Ok(IndexCounts {
-            metrics: self.count(Index::Metrics).await?,
-            logs: self.count(Index::Logs).await?,
-            incidents: self.count(Index::Incidents).await?,
-            decisions: self.count(Index::Decisions).await?,
+            metrics,
+            logs,
+            incidents,
+            decisions,
         })
     }
 
     async fn clear_telemetry(&self) -> Result<(), StoreError> {
-        // Both at once: on a real engine each takes half a second or more.
-        let clear = |index: Index| {
-            let path = format!(
-                "/{}/_delete_by_query?refresh=true&conflicts=proceed",
-                self.names.name(index)
-            );
-            self.call(Request::json(
-                Method::Post,
-                path,
-                &json!({ "query": { "match_all": {} } }),
-            ))
-        };
-        futures_util::future::try_join(clear(Index::Metrics), clear(Index::Logs)).await?;
-        Ok(())
+        self.prune_ids(&KeepIds::default()).await.map(|_| ())
     }
 
     async fn prune_telemetry(&self, keep: &KeepIds) -> Result<(), StoreError> {
-        for (index, ids) in [(Index::Metrics, &keep.metrics), (Index::Logs, &keep.logs)] {
-            let path = format!(
-                "/{}/_delete_by_query?refresh=true&conflicts=proceed",
-                self.names.name(index)
-            );
-            self.call(Request::json(Method::Post, path, &query::prune(ids))).await?;
-        }
-        Ok(())
+        self.prune_ids(keep).await.map(|_| ())
     }
 }

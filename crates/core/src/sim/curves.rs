@@ -67,14 +67,21 @@ fn healthy_clamp(metric: MetricType, value: f64) -> f64 {
     }
 }
 
-/// One healthy series, generated in time order.
+/// Steps of the past each healthy reading's noise remembers: an AR(1) process
+/// truncated to its last `MEMORY` innovations (the most persistent series
+/// keeps φ^48 < 0.0005 of the oldest), so that a reading is a pure function of
+/// its own time and never of where the generated window starts.
+const MEMORY: usize = 48;
+
+/// One healthy series: noise keyed by time around a (daily) mean.
 pub(super) struct Series {
     rng: SimRng,
     metric: MetricType,
     mean: f64,
-    sigma: f64,
-    phi: f64,
-    state: f64,
+    /// Standard deviation of one innovation.
+    scale: f64,
+    /// φ^0 … φ^(MEMORY-1).
+    powers: [f64; MEMORY],
     rhythm: bool,
 }
 
@@ -83,15 +90,20 @@ impl Series {
         let stream = 1 + 16 * service as u64 + metric as u64;
         let (sigma, phi) = noise(metric);
         let sigma = sigma * config.noise.clamp(0.0, 3.0);
-        let mut rng = SimRng::new(config.seed, stream);
-        let state = rng.normal() * sigma;
+        let mut powers = [1.0; MEMORY];
+        for j in 1..MEMORY {
+            powers[j] = powers[j - 1] * phi;
+        }
+        let tail = powers[MEMORY - 1] * phi;
+        // The truncated sum's variance is σ_ε²(1 − φ^2M)/(1 − φ²): scaled so
+        // every reading's noise has standard deviation `sigma`.
+        let scale = sigma * libm::sqrt((1.0 - phi * phi) / (1.0 - tail * tail));
         Series {
-            rng,
+            rng: SimRng::new(config.seed, stream),
             metric,
             mean: baseline(service, metric),
-            sigma,
-            phi,
-            state,
+            scale,
+            powers,
             rhythm: config.daily_rhythm,
         }
     }
@@ -101,17 +113,31 @@ impl Series {
         self.mean
     }
 
-    /// The next healthy reading (call in time order).
-    pub(super) fn healthy(&mut self, at: DateTime<Utc>) -> f64 {
-        let innovation = self.rng.normal() * self.sigma * libm::sqrt(1.0 - self.phi * self.phi);
-        self.state = self.phi * self.state + innovation;
-        let mut mean = self.mean;
-        if self.rhythm {
-            let hour = f64::from(at.hour()) + f64::from(at.minute()) / 60.0;
-            let phase = std::f64::consts::TAU * (hour - 9.0) / 24.0;
-            mean *= 1.0 + daily_amplitude(self.metric) * libm::sin(phase);
-        }
-        healthy_clamp(self.metric, mean + self.state)
+    /// The healthy readings at `start`, `start + step`, … up to `end`
+    /// included: each a function of its own time (and the series) alone.
+    pub(super) fn healthy(&self, start: DateTime<Utc>, end: DateTime<Utc>, step: TimeDelta) -> Vec<f64> {
+        let step_ms = step.num_milliseconds().max(1);
+        let first = start.timestamp_millis() - step_ms * (MEMORY as i64 - 1);
+        let points = ((end - start).num_milliseconds() / step_ms + 1).max(0) as usize;
+        let innovations: Vec<f64> = (0..points + MEMORY - 1)
+            .map(|k| self.rng.at(first + step_ms * k as i64).normal() * self.scale)
+            .collect();
+        (0..points)
+            .map(|i| {
+                // Oldest first, always in the same order: the same bits whatever the window.
+                let state = (0..MEMORY)
+                    .rev()
+                    .fold(0.0, |acc, j| acc + self.powers[j] * innovations[i + MEMORY - 1 - j]);
+                let at = start + TimeDelta::milliseconds(step_ms * i as i64);
+                let mut mean = self.mean;
+                if self.rhythm {
+                    let hour = f64::from(at.hour()) + f64::from(at.minute()) / 60.0;
+                    let phase = std::f64::consts::TAU * (hour - 9.0) / 24.0;
+                    mean *= 1.0 + daily_amplitude(self.metric) * libm::sin(phase);
+                }
+                healthy_clamp(self.metric, mean + state)
+            })
+            .collect()
     }
 }
 

@@ -21,16 +21,32 @@ const HEALTHY_WARN_CHANCE: f64 = 0.004;
 
 struct Emitter<'a> {
     out: Vec<LogDoc>,
+    /// The fault's own lines draw from here, in order from the onset (which
+    /// does not depend on where the window starts); healthy lines draw from
+    /// their step's own key, see [`SimRng::at`].
     rng: SimRng,
     timeline: &'a Timeline,
 }
 
 impl Emitter<'_> {
     fn emit(&mut self, at: DateTime<Utc>, service: Service, level: Level, message: String, code: Option<&str>) {
+        let trace = self.rng.below(1_000_000);
+        self.push(at, service, level, message, code, trace);
+    }
+
+    fn push(
+        &mut self,
+        at: DateTime<Utc>,
+        service: Service,
+        level: Level,
+        message: String,
+        code: Option<&str>,
+        trace: u64,
+    ) {
         if at < self.timeline.start || at > self.timeline.end {
             return;
         }
-        let trace = format!("trace-{:06}", self.rng.below(1_000_000));
+        let trace = format!("trace-{trace:06}");
         self.out.push(LogDoc {
             timestamp: at,
             service: service.as_str().to_string(),
@@ -44,8 +60,30 @@ impl Emitter<'_> {
 
     /// A second within the step starting at `at`, never past "now".
     fn jitter(&mut self, at: DateTime<Utc>, step_secs: u32) -> DateTime<Utc> {
-        let when = at + TimeDelta::seconds(self.rng.below(u64::from(step_secs.max(1))) as i64);
-        when.min(self.timeline.end)
+        jitter(&mut self.rng, at, step_secs).min(self.timeline.end)
+    }
+}
+
+/// A second within the step starting at `at`.
+fn jitter(rng: &mut SimRng, at: DateTime<Utc>, step_secs: u32) -> DateTime<Utc> {
+    at + TimeDelta::seconds(rng.below(u64::from(step_secs.max(1))) as i64)
+}
+
+impl Emitter<'_> {
+    /// A healthy line: its time, words and trace id all from `rng`, the
+    /// step's own draws. A line jittered past "now" is not written (not moved
+    /// to "now"), so the lines up to any moment are the same in every window.
+    fn healthy(
+        &mut self,
+        rng: &mut SimRng,
+        at: DateTime<Utc>,
+        service: Service,
+        level: Level,
+        message: String,
+        code: Option<&str>,
+    ) {
+        let trace = rng.below(1_000_000);
+        self.push(at, service, level, message, code, trace);
     }
 }
 
@@ -97,22 +135,26 @@ pub(super) fn generate(
     let step = config.interval_secs.max(1);
     let mut em = Emitter {
         out: Vec::new(),
-        rng: SimRng::new(config.seed, 1000),
+        rng: SimRng::new(config.seed, 2000),
         timeline,
     };
     for service in Service::ALL {
-        let mut rng = SimRng::new(config.seed, 1001 + service as u64);
+        let base = SimRng::new(config.seed, 1001 + service as u64);
         let mut at = timeline.start;
         while at <= timeline.end {
+            // Each step draws from its own time's key: a step's lines are the
+            // same whatever window they fall in.
+            let mut rng = base.at(at.timestamp_millis());
             if rng.chance(f64::from(step) / INFO_EVERY_SECS) {
-                let when = em.jitter(at, step);
+                let when = jitter(&mut rng, at, step);
                 let line = info_line(service, &mut rng);
-                em.emit(when, service, Level::Info, line, None);
+                em.healthy(&mut rng, when, service, Level::Info, line, None);
             }
             if rng.chance(HEALTHY_WARN_CHANCE) {
-                let when = em.jitter(at, step);
+                let when = jitter(&mut rng, at, step);
                 let ms = 300 + rng.below(400);
-                em.emit(
+                em.healthy(
+                    &mut rng,
                     when,
                     service,
                     Level::Warn,
@@ -124,7 +166,6 @@ pub(super) fn generate(
         }
     }
     if let Some(fault) = fault {
-        em.rng = SimRng::new(config.seed, 2000);
         let values: HashMap<(String, i64), f64> = metrics
             .iter()
             .filter(|m| m.service == fault.service.as_str())

@@ -9,6 +9,11 @@
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// 32-bit words of the stream each key of [`SimRng::at`] owns.
+const KEY_WORDS: u32 = 64;
+/// 64-bit draws each key of [`SimRng::at`] owns.
+pub const KEY_DRAWS: u32 = KEY_WORDS / 2;
+
 /// One independent stream of random numbers.
 #[derive(Debug, Clone)]
 pub struct SimRng(ChaCha8Rng);
@@ -19,6 +24,19 @@ impl SimRng {
     pub fn new(seed: u64, stream: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(stream);
+        SimRng(rng)
+    }
+
+    /// The draws of `key` (a timestamp in milliseconds, say) in this stream:
+    /// ChaCha is counter-based, so each key owns its own block of the stream
+    /// ([`KEY_DRAWS`] 64-bit draws) and a point's numbers do not depend on
+    /// which points were drawn before it. Draw at most [`KEY_DRAWS`] per key.
+    pub fn at(&self, key: i64) -> Self {
+        let mut rng = self.0.clone();
+        // Offset so that keys before 1970 stay positive (milliseconds within
+        // ±17,000 years of 1970 are distinct), inside ChaCha's 68-bit word counter.
+        let index = (i128::from(key) + (1i128 << 50)).rem_euclid(1i128 << 61) as u128;
+        rng.set_word_pos(index * u128::from(KEY_WORDS));
         SimRng(rng)
     }
 

@@ -171,6 +171,21 @@ pub trait Store {
         Ok(written as u64)
     }
 
+    /// Make the telemetry exactly `metrics` and `logs`: write them (reporting
+    /// `(done, total)`), then delete every other metric and log. Returns how
+    /// many documents were written; a store may skip documents it already
+    /// holds exactly (Elasticsearch does, see `ElasticStore::sync_telemetry`).
+    async fn replace_telemetry(
+        &self,
+        metrics: &[MetricDoc],
+        logs: &[LogDoc],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<u64, StoreError> {
+        let written = self.write_telemetry(metrics, logs, progress).await?;
+        self.prune_telemetry(&KeepIds::of(metrics, logs)).await?;
+        Ok(written)
+    }
+
     /// Every (service, metric) with data in the window.
     async fn series_keys(&self, window: TimeWindow) -> Result<Vec<SeriesKey>, StoreError>;
     /// A date histogram of one metric: only buckets with data, oldest first.
@@ -281,8 +296,7 @@ pub async fn load_dataset<S: Store>(
 ) -> Result<(), StoreError> {
     let total = data.len();
     store.write_incidents(&crate::sim::seeded_incidents(anchor)).await?;
-    store.write_telemetry(&data.metrics, &data.logs, progress).await?;
-    store.prune_telemetry(&KeepIds::of(&data.metrics, &data.logs)).await?;
+    store.replace_telemetry(&data.metrics, &data.logs, progress).await?;
     let counts = store.counts().await?;
     if counts.metrics + counts.logs != total as u64 {
         return Err(StoreError::CountMismatch {

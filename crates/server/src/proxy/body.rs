@@ -231,6 +231,22 @@ fn clause(fields: &Fields, v: &Value, depth: usize, budget: &mut Budget) -> Resu
                 _ => Err(refused("prefix takes a short string")),
             }
         }
+        // Documents of this index by id (the ids query names no other index).
+        "ids" => {
+            let o = object(body, "ids")?;
+            only_keys(o, &["values"], "ids")?;
+            let values = o
+                .get("values")
+                .and_then(Value::as_array)
+                .filter(|a| a.len() <= MAX_PRUNE_IDS)
+                .ok_or_else(|| refused(format!("ids takes a list of up to {MAX_PRUNE_IDS} values")))?;
+            values.iter().try_for_each(|v| match v.as_str() {
+                Some(id) if !id.is_empty() && id.len() <= MAX_ID => Ok(()),
+                _ => Err(refused(format!(
+                    "ids are non-empty strings of at most {MAX_ID} characters"
+                ))),
+            })
+        }
         "exists" => {
             let o = object(body, "exists")?;
             only_keys(o, &["field"], "exists")?;
@@ -328,9 +344,13 @@ fn read_body(index: Index, v: &Value, count: bool) -> Result<(), Refusal> {
     let allowed: &[&str] = if count {
         &["query"]
     } else {
-        &["size", "query", "aggs", "sort"]
+        &["size", "query", "aggs", "sort", "_source"]
     };
     only_keys(o, allowed, if count { "a count" } else { "a search" })?;
+    // Ids only, no sources: how a run finds what to delete.
+    if o.get("_source").is_some_and(|v| v != &Value::Bool(false)) {
+        return Err(refused("_source may only be false"));
+    }
     let mut budget = Budget { clauses: 0, aggs: 0 };
     if let Some(size) = o.get("size") {
         small_uint(size, MAX_HITS as u64, "size")?;
@@ -455,38 +475,36 @@ fn prune(index: Index, v: &Value) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// A `_bulk` body: pairs of action and document lines, every line non-blank
-/// (the upstream pairs blank lines too, so we refuse them rather than guess),
-/// actions `index`/`create` into an app index with a string `_id` and nothing
-/// else. Re-encoded line by line.
+/// A `_bulk` body: `index`/`create` action lines each followed by its
+/// document line, and `delete` action lines (no document line) for metrics
+/// and logs only; every line non-blank (the upstream pairs blank lines too,
+/// so we refuse them rather than guess), every action into an app index with
+/// a string `_id` and nothing else. Re-encoded line by line.
 fn bulk(body: &[u8], default_index: Option<Index>, prefix: &str) -> Result<Vec<u8>, Refusal> {
     let text = std::str::from_utf8(body).map_err(|_| bad("bulk body is not UTF-8"))?;
     let text = text
         .strip_suffix('\n')
         .ok_or_else(|| bad("a bulk body ends with a newline"))?;
     let lines: Vec<&str> = text.split('\n').collect();
-    if !lines.len().is_multiple_of(2) {
-        return Err(bad("bulk body: every action line needs a document line"));
-    }
-    if lines.len() / 2 > MAX_BULK_ACTIONS {
-        return Err(refused(format!("over {MAX_BULK_ACTIONS} actions in one bulk request")));
+    if let Some(n) = lines.iter().position(|l| l.trim().is_empty()) {
+        return Err(bad(format!("bulk line {} is blank", n + 1)));
     }
     let mut out = Vec::with_capacity(body.len());
-    for (pair, chunk) in lines.chunks(2).enumerate() {
-        let n = pair * 2 + 1;
-        let (action_line, doc_line) = (chunk[0], chunk[1]);
-        for (line, number) in [(action_line, n), (doc_line, n + 1)] {
-            if line.trim().is_empty() {
-                return Err(bad(format!("bulk line {number} is blank")));
-            }
+    let mut actions = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        let n = i + 1;
+        actions += 1;
+        if actions > MAX_BULK_ACTIONS {
+            return Err(refused(format!("over {MAX_BULK_ACTIONS} actions in one bulk request")));
         }
-        let action = strict_json(action_line.as_bytes()).map_err(|e| bad(format!("bulk line {n}: {e}")))?;
+        let action = strict_json(lines[i].as_bytes()).map_err(|e| bad(format!("bulk line {n}: {e}")))?;
         let (kind, meta) = single(&action, &format!("bulk line {n}"))?;
-        if kind != "index" && kind != "create" {
+        if !matches!(kind, "index" | "create" | "delete") {
             return Err(Refusal::new(
                 StatusCode::FORBIDDEN,
                 "action_not_allowed",
-                format!("bulk line {n}: action {kind:?} is not allowed (index and create only)"),
+                format!("bulk line {n}: action {kind:?} is not allowed (index, create, and delete of telemetry only)"),
             ));
         }
         let meta = object(meta, "bulk metadata")?;
@@ -507,17 +525,43 @@ fn bulk(body: &[u8], default_index: Option<Index>, prefix: &str) -> Result<Vec<u
             Some(Value::String(id)) if !id.is_empty() && id.len() <= MAX_ID => id,
             _ => return Err(bad(format!("bulk line {n}: _id must be a non-empty string"))),
         };
+        let name = format!("{prefix}{}", index.name());
+        out.extend(encode(&serde_json::json!({ kind: { "_index": name, "_id": id } }))?);
+        out.push(b'\n');
+        if kind == "delete" {
+            // What a run no longer holds, by id: a subset of what the reset may delete.
+            let form = match index {
+                Index::Metrics => "m-",
+                Index::Logs => "l-",
+                _ => {
+                    return Err(Refusal::new(
+                        StatusCode::FORBIDDEN,
+                        "delete_not_allowed",
+                        format!("bulk line {n}: only metrics and logs are deleted; incident history and the audit trail are kept"),
+                    ))
+                }
+            };
+            if !id.starts_with(form) {
+                return Err(refused(format!(
+                    "bulk line {n}: a delete names an id of the form {form}…"
+                )));
+            }
+            i += 1;
+            continue;
+        }
+        let Some(doc_line) = lines.get(i + 1) else {
+            return Err(bad(format!(
+                "bulk line {n}: every index or create action needs a document line"
+            )));
+        };
         let doc = strict_json(doc_line.as_bytes()).map_err(|e| bad(format!("bulk line {}: {e}", n + 1)))?;
         document(index, &doc, id).map_err(|r| Refusal {
             message: format!("bulk line {}: {}", n + 1, r.message),
             ..r
         })?;
-        let name = format!("{prefix}{}", index.name());
-        let action = serde_json::json!({ kind: { "_index": name, "_id": id } });
-        out.extend(encode(&action)?);
-        out.push(b'\n');
         out.extend(encode(&doc)?);
         out.push(b'\n');
+        i += 2;
     }
     Ok(out)
 }

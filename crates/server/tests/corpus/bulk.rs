@@ -137,7 +137,12 @@ pub fn cases(out: &mut Vec<Case>) {
         ("numeric _id", json!({"index": {"_index": M, "_id": 7}}), 400),
         ("empty _id", json!({"index": {"_index": M, "_id": ""}}), 400),
         ("no _id", json!({"index": {"_index": M}}), 400),
-        ("delete", json!({"delete": {"_index": M, "_id": mid}}), 403),
+        // A delete has no document line: the next line is read as an action, as upstream reads it.
+        (
+            "delete followed by a document line",
+            json!({"delete": {"_index": M, "_id": mid}}),
+            400,
+        ),
         ("update", json!({"update": {"_index": M, "_id": mid}}), 403),
         (
             "two actions in one line",
@@ -153,6 +158,70 @@ pub fn cases(out: &mut Vec<Case>) {
             "POST",
             "/es/_bulk",
             ndjson(&[action.to_string(), doc.clone()]),
+            status,
+        ));
+    }
+    out.push(
+        case(
+            "bulk: a run deletes telemetry it no longer holds, by id",
+            "POST",
+            "/es/_bulk?filter_path=items.*.status,items.*.error&refresh=true",
+            ndjson(&[
+                json!({"delete": {"_index": M, "_id": mid}}).to_string(),
+                json!({"delete": {"_index": L, "_id": "l-auth-service-1-00"}}).to_string(),
+            ]),
+            200,
+        )
+        .forwards(
+            "/_bulk?filter_path=items.*.status,items.*.error&refresh=true",
+            Some(
+                json!([{"delete": {"_index": M, "_id": mid}}, {"delete": {"_index": L, "_id": "l-auth-service-1-00"}}]),
+            ),
+        ),
+    );
+    let bad_deletes = [
+        (
+            "delete from the incident history",
+            json!({"delete": {"_index": I, "_id": iid}}),
+            403,
+        ),
+        (
+            "delete from the audit trail",
+            json!({"delete": {"_index": D, "_id": "d-x"}}),
+            403,
+        ),
+        (
+            "delete of a foreign index",
+            json!({"delete": {"_index": "secrets", "_id": "m-x"}}),
+            403,
+        ),
+        (
+            "delete of an id not of the index's form",
+            json!({"delete": {"_index": M, "_id": "l-x"}}),
+            403,
+        ),
+        (
+            "delete with a numeric id",
+            json!({"delete": {"_index": M, "_id": 4711}}),
+            400,
+        ),
+        (
+            "delete with routing",
+            json!({"delete": {"_index": M, "_id": mid, "routing": "x"}}),
+            403,
+        ),
+        (
+            "delete with a version",
+            json!({"delete": {"_index": M, "_id": mid, "version": 1}}),
+            403,
+        ),
+    ];
+    for (name, action, status) in bad_deletes {
+        out.push(case(
+            format!("bulk: {name}"),
+            "POST",
+            "/es/_bulk",
+            ndjson(&[action.to_string()]),
             status,
         ));
     }

@@ -61,6 +61,18 @@ pub fn cases(out: &mut Vec<Case>) {
         .header("Content-Type", "Application/JSON;charset=UTF-8")
         .forwards(&format!("/{M}/_search"), Some(app_query.clone())),
     );
+    // How a run finds what to write and what to delete: its own ids, no sources.
+    let run_check = json!({"size": 10000, "_source": false, "query": {"bool": {"must_not": [{"ids": {"values": ["m-a", "m-b"]}}]}}});
+    out.push(
+        case(
+            "search: the ids a run does not hold",
+            "POST",
+            format!("/es/{M}/_search"),
+            run_check.to_string(),
+            200,
+        )
+        .forwards(&format!("/{M}/_search"), Some(run_check)),
+    );
     let refused: Vec<(&str, Value, u16)> = vec![
         (
             "terms lookup into another index",
@@ -90,6 +102,14 @@ pub fn cases(out: &mut Vec<Case>) {
         ("size as a string", json!({"size": "10"}), 403),
         ("from", json!({"from": 9990, "size": 10}), 403),
         ("_source filtering", json!({"_source": ["*"]}), 403),
+        ("_source true", json!({"_source": true}), 403),
+        ("ids with a number", json!({"query": {"ids": {"values": [7]}}}), 403),
+        (
+            "ids naming a type",
+            json!({"query": {"ids": {"type": "_doc", "values": ["m-x"]}}}),
+            403,
+        ),
+        ("ids without a list", json!({"query": {"ids": {"values": "m-x"}}}), 403),
         ("stored_fields", json!({"stored_fields": ["*"]}), 403),
         ("docvalue_fields", json!({"docvalue_fields": ["*"]}), 403),
         ("highlight", json!({"highlight": {"fields": {"*": {}}}}), 403),
