@@ -8,7 +8,6 @@ use quantumstate_core::agents::{narrate, AgentConfig, Event, IncidentReport, Lis
 use quantumstate_core::detect::stream::{score_series, StreamingConfig};
 use quantumstate_core::elastic::{ElasticStore, IndexNames};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
-use quantumstate_core::store::KeepIds;
 use quantumstate_core::topology::Topology;
 use quantumstate_core::{eval, eval_classes, ingest, postmortem, MemoryStore, MetricDoc, Service, Store};
 use std::io::Write;
@@ -154,20 +153,11 @@ pub async fn run_elastic(
             last_decile = percent / 10;
         }
     };
-    let m = store
-        .bulk(&data.metrics, &mut |p| report(p.written))
+    // Only what the store lacks is written; the previous run goes only after.
+    let sync = store
+        .sync_telemetry(&data.metrics, &data.logs, &mut |done, _| report(done))
         .await
-        .context("writing metrics")?;
-    let offset = data.metrics.len();
-    let l = store
-        .bulk(&data.logs, &mut |p| report(offset + p.written))
-        .await
-        .context("writing logs")?;
-    // Only now, with the new run written, does the previous one go.
-    store
-        .prune_telemetry(&KeepIds::of(&data.metrics, &data.logs))
-        .await
-        .context("removing the previous run's telemetry")?;
+        .context("writing the scenario")?;
     let counts = store.counts().await?;
     if counts.metrics != data.metrics.len() as u64 || counts.logs != data.logs.len() as u64 {
         bail!(
@@ -179,10 +169,8 @@ pub async fn run_elastic(
         );
     }
     eprintln!(
-        "count check ok: {} metrics, {} logs ({} retries after 429)",
-        counts.metrics,
-        counts.logs,
-        m.retries + l.retries
+        "count check ok: {} metrics, {} logs ({} written, {} already held, {} of an earlier run deleted)",
+        counts.metrics, counts.logs, sync.written, sync.kept, sync.deleted
     );
     eprintln!(
         "mode: {}",

@@ -249,23 +249,28 @@ impl<T: Transport> ElasticStore<T> {
         let written = self
             .write_both(&write_metrics, &write_logs, kept, total, progress)
             .await?;
-        let mut deleted = 0;
-        for (index, found, keep) in [
-            (Index::Metrics, other_metrics, &metric_ids),
-            (Index::Logs, other_logs, &log_ids),
-        ] {
-            // Found before the writes, which only add the run's own ids.
-            let (ids, complete) = parse_others(&found)?;
-            deleted += bulk::delete(self.transport(), &self.names.name(index), &ids, &self.bulk).await?;
-            if !complete {
-                deleted += self.delete_others(index, keep).await?;
-            }
-        }
+        // Found before the writes, which only add the run's own ids; both indices at once.
+        let (m, l) = futures_util::future::try_join(
+            self.delete_found(Index::Metrics, &other_metrics, &metric_ids),
+            self.delete_found(Index::Logs, &other_logs, &log_ids),
+        )
+        .await?;
+        let deleted = m + l;
         Ok(SyncReport {
             written,
             kept: kept as u64,
             deleted,
         })
+    }
+
+    /// Delete the ids [`others`] found, and the rest if it found only the first [`MAX_HITS`].
+    async fn delete_found(&self, index: Index, found: &Value, keep: &[String]) -> Result<u64, StoreError> {
+        let (ids, complete) = parse_others(found)?;
+        let mut deleted = bulk::delete(self.transport(), &self.names.name(index), &ids, &self.bulk).await?;
+        if !complete {
+            deleted += self.delete_others(index, keep).await?;
+        }
+        Ok(deleted)
     }
 
     /// Metrics and logs at once, progress offset by `done`.

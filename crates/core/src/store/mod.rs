@@ -295,8 +295,13 @@ pub async fn load_dataset<S: Store>(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(), StoreError> {
     let total = data.len();
-    store.write_incidents(&crate::sim::seeded_incidents(anchor)).await?;
-    store.replace_telemetry(&data.metrics, &data.logs, progress).await?;
+    // Different indices: the seeded incidents go at the same time.
+    let incidents = crate::sim::seeded_incidents(anchor);
+    futures_util::future::try_join(
+        store.write_incidents(&incidents),
+        store.replace_telemetry(&data.metrics, &data.logs, progress),
+    )
+    .await?;
     let counts = store.counts().await?;
     if counts.metrics + counts.logs != total as u64 {
         return Err(StoreError::CountMismatch {
