@@ -35,6 +35,23 @@ pub const DEFAULT_SEED: u64 = 42;
 const STORAGE_MODE: &str = "quantumstate.mode";
 const STORAGE_PROXY: &str = "quantumstate.proxy";
 
+/// What a click asks to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    One(Scenario),
+    All,
+}
+
+impl Start {
+    /// In words, for the question the app asks first.
+    pub fn words(self) -> &'static str {
+        match self {
+            Start::One(s) => s.title(),
+            Start::All => "every scenario in sequence",
+        }
+    }
+}
+
 /// The knobs of the next run.
 #[derive(Clone, Copy)]
 pub struct Knobs {
@@ -82,6 +99,8 @@ pub struct Controller {
     pending: RwSignal<Option<IncidentReport>>,
     /// The user's own files ("Your data").
     pub own: crate::own_data::OwnData,
+    /// A start the user asked for while Surgeon waits: the dialog asks first.
+    pub asking: RwSignal<Option<Start>>,
 }
 
 /// The controller as the pipeline's listener: busy text, per-agent timing, panels.
@@ -171,6 +190,7 @@ impl Controller {
             last_anchor: RwSignal::new(None),
             pending: RwSignal::new(None),
             own: crate::own_data::OwnData::new(),
+            asking: RwSignal::new(None),
         };
         crate::ui::apply_theme(dark);
         c
@@ -226,42 +246,55 @@ impl Controller {
         }
     }
 
-    /// Whether a new run may start: asks first when Surgeon waits for approval
-    /// (starting another abandons that incident).
-    fn may_start(&self, what: &str) -> bool {
+    /// Whether a new run may start now: while Surgeon waits for approval the
+    /// app asks first (starting another abandons that incident; see [`Controller::answer`]).
+    fn may_start(&self, start: Start) -> bool {
         if self.run.get_untracked().status != Some(ReportStatus::AwaitingApproval) {
             return true;
         }
-        crate::ui::confirm(&format!(
-            "Surgeon is still waiting for your approval. Abandon that incident and run {what}?"
-        ))
+        self.asking.set(Some(start));
+        false
+    }
+
+    /// The answer to "abandon the incident that waits?": true starts what was asked.
+    pub fn answer(&self, abandon: bool) {
+        let Some(start) = self.asking.try_update(Option::take).flatten() else {
+            return;
+        };
+        if abandon {
+            crate::ui::restore_title();
+            self.begin(start);
+        }
     }
 
     /// Run one scenario now (a click).
     pub fn run_now(&self, scenario: Scenario) {
-        if !self.may_start(scenario.title()) {
-            return;
+        if self.may_start(Start::One(scenario)) {
+            self.begin(Start::One(scenario));
         }
-        self.notice.set(None);
-        crate::ui::bring_story_into_view();
-        self.run_sequence(vec![scenario], self.fresh_anchor());
     }
 
     /// Run every incident scenario in turn.
     pub fn run_all(&self) {
-        if !self.may_start("every scenario in sequence") {
-            return;
+        if self.may_start(Start::All) {
+            self.begin(Start::All);
         }
+    }
+
+    fn begin(&self, start: Start) {
         self.notice.set(None);
         crate::ui::bring_story_into_view();
-        let all = vec![
-            Scenario::MemoryLeak,
-            Scenario::DeploymentRollback,
-            Scenario::ErrorSpike,
-            Scenario::RedHerring,
-            Scenario::Healthy,
-        ];
-        self.run_sequence(all, self.fresh_anchor());
+        let scenarios = match start {
+            Start::One(s) => vec![s],
+            Start::All => vec![
+                Scenario::MemoryLeak,
+                Scenario::DeploymentRollback,
+                Scenario::ErrorSpike,
+                Scenario::RedHerring,
+                Scenario::Healthy,
+            ],
+        };
+        self.run_sequence(scenarios, self.fresh_anchor());
     }
 
     fn run_sequence(&self, scenarios: Vec<Scenario>, anchor: DateTime<Utc>) {

@@ -1,6 +1,6 @@
 //! Page-level presentation the controller asks for: bringing the story or
-//! the approval gate into view, focus, the document title, and the one
-//! confirmation dialog. Respects `prefers-reduced-motion`.
+//! the approval gate into view, focus and the document title. Respects
+//! `prefers-reduced-motion`.
 
 use crate::controller::Controller;
 use leptos::prelude::*;
@@ -87,22 +87,20 @@ pub fn ask_for_approval() {
     }
 }
 
-/// The approval was answered: the title returns, focus goes to the headline
-/// (the buttons just left the page).
-pub fn approval_answered() {
+/// The page title returns (nothing waits for the user any more).
+pub fn restore_title() {
     if let Some(d) = document() {
         d.set_title(TITLE);
     }
+}
+
+/// The approval was answered: the title returns, focus goes to the headline
+/// (the buttons just left the page).
+pub fn approval_answered() {
+    restore_title();
     if let Some(h) = element("headline") {
         focus_quietly(&h);
     }
-}
-
-/// Ask the user yes or no (the browser's own dialog).
-pub fn confirm(question: &str) -> bool {
-    web_sys::window()
-        .and_then(|w| w.confirm_with_message(question).ok())
-        .unwrap_or(true)
 }
 
 /// Where the theme choice is kept (index.html's inline script reads it before the first paint).

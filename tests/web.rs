@@ -151,7 +151,7 @@ async fn the_timeline_fills_agent_by_agent_and_ends_resolved() {
         );
     }
     assert!(text("[data-agent=archaeologist] .decision").contains("v3.5.0"));
-    assert!(text("[data-agent=surgeon] .decision").contains("rollback_deployment"));
+    assert!(text("[data-agent=surgeon] .decision").contains("rollback of checkout-service"));
     assert!(text("[data-agent=guardian] .decision").starts_with("RESOLVED"));
     assert_eq!(
         document().query_selector_all("#audit tbody tr").unwrap().length(),
@@ -165,7 +165,7 @@ async fn the_timeline_fills_agent_by_agent_and_ends_resolved() {
 
 use leptos::prelude::*;
 use quantumstate_app::view_model::{ChartData, EventKind};
-use quantumstate_app::views::{HeadlineBanner, StoryChart, Timeline, TopologyMap};
+use quantumstate_app::views::{AbandonDialog, HeadlineBanner, StoryChart, Timeline, TopologyMap};
 use quantumstate_core::agents::guardian::Verdict;
 use quantumstate_core::agents::ReportStatus;
 use quantumstate_core::topology::Topology;
@@ -229,12 +229,17 @@ async fn the_headline_tells_the_incident_in_order_and_true_to_the_data() {
         move || view! { <HeadlineBanner run=Signal::derive(move || r.clone()) shown=shown.into() on_skip=Callback::new(|_| ()) /> },
     );
     next_frame().await;
-    let sentence = text_in(&host, ".sentence");
+    let sentence = text_in(&host, ".sentence .told");
     assert!(
         sentence.starts_with("Simulated payment-service memory leak"),
         "{sentence}"
     );
     assert!(!sentence.contains("recovered"), "not told yet: {sentence}");
+    // The rest is drawn invisibly, so the banner already has its final size.
+    let untold = text_in(&host, ".sentence .untold");
+    assert!(untold.contains("recovered in"), "{untold}");
+    let height = |host: &web_sys::Element| inside(host, ".sentence").unwrap().get_bounding_client_rect().height();
+    let before = height(&host);
     assert_eq!(inside(&host, "#verdict").unwrap().class_name(), "verdict open");
     assert_eq!(
         inside(&host, "#verdict")
@@ -246,7 +251,9 @@ async fn the_headline_tells_the_incident_in_order_and_true_to_the_data() {
 
     shown.set(4);
     next_frame().await;
-    let sentence = text_in(&host, ".sentence");
+    let sentence = text_in(&host, ".sentence .told");
+    assert_eq!(text_in(&host, ".sentence .untold"), "", "all told");
+    assert_eq!(height(&host), before, "the sentence kept its size as it was told");
     let Some(Verdict::Resolved {
         mttr_seconds,
         historical_mttr_seconds,
@@ -338,7 +345,7 @@ async fn the_timeline_shows_only_the_cards_the_story_has_reached() {
     shown.set(4);
     next_frame().await;
     assert_eq!(state("guardian"), "done");
-    assert!(text_in(&host, "[data-agent=surgeon] .decision").contains("rollback_deployment"));
+    assert!(text_in(&host, "[data-agent=surgeon] .decision").contains("rollback of checkout-service"));
     assert!(
         text_in(&host, "[data-agent=guardian] .elapsed").ends_with("UTC"),
         "simulated time on the card"
@@ -359,6 +366,55 @@ async fn the_timeline_shows_only_the_cards_the_story_has_reached() {
     let approve: web_sys::HtmlElement = inside(&host, "#approve").unwrap().unchecked_into();
     approve.click();
     assert_eq!(decided.get_untracked(), Some(true));
+}
+
+#[wasm_bindgen_test]
+async fn the_abandon_dialog_is_modal_cancels_back_to_the_button_and_abandons_on_request() {
+    let asking = RwSignal::new(None::<String>);
+    let answers = RwSignal::new(Vec::<bool>::new());
+    let (host, _h) = mount(move || {
+        view! {
+            <button id="opener">"Memory leak"</button>
+            <AbandonDialog asking=asking.into() on_answer=Callback::new(move |a| {
+                answers.update(|v| v.push(a));
+                asking.set(None);
+            }) />
+        }
+    });
+    next_frame().await;
+    let dialog = inside(&host, "#abandon-dialog").unwrap();
+    assert_eq!(dialog.get_attribute("role").as_deref(), Some("alertdialog"));
+    assert!(!dialog.has_attribute("open"), "no question yet");
+    let opener: web_sys::HtmlElement = inside(&host, "#opener").unwrap().unchecked_into();
+    let focused = || document().active_element().map(|e| e.id()).unwrap_or_default();
+    for (question, abandon) in [("Memory leak", false), ("every scenario in sequence", true)] {
+        opener.focus().unwrap();
+        asking.set(Some(question.to_string()));
+        next_frame().await;
+        assert!(dialog.has_attribute("open"), "{question}");
+        assert!(text_in(&host, "#abandon-text").contains(question));
+        assert!(text_in(&host, "#abandon").ends_with(question));
+        assert_eq!(focused(), "keep-waiting", "the safe answer takes focus");
+        if abandon {
+            let b: web_sys::HtmlElement = inside(&host, "#abandon").unwrap().unchecked_into();
+            b.click();
+        } else {
+            // What Escape fires on a modal dialog.
+            let cancel = web_sys::Event::new_with_event_init_dict("cancel", &{
+                let init = web_sys::EventInit::new();
+                init.set_cancelable(true);
+                init
+            })
+            .unwrap();
+            dialog.dispatch_event(&cancel).unwrap();
+        }
+        next_frame().await;
+        assert!(!dialog.has_attribute("open"), "{question}: closed");
+        if !abandon {
+            assert_eq!(focused(), "opener", "focus returns to what had it");
+        }
+    }
+    assert_eq!(answers.get_untracked(), vec![false, true]);
 }
 
 #[wasm_bindgen_test]

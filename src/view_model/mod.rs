@@ -1,15 +1,15 @@
 //! What the views show, computed from the run and the store's answers: plain
 //! data and pure functions, no DOM and no store access (tested in the browser).
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use quantumstate_core::agents::archaeologist::{Investigation, RootCause};
 use quantumstate_core::agents::cassandra::{Detection, Scan};
 use quantumstate_core::agents::guardian::{Verdict, Verification};
-use quantumstate_core::agents::surgeon::{Approval, Plan, Remediation};
-use quantumstate_core::agents::{with_unit, Mode, ReportStatus};
-use quantumstate_core::sim::{self, RunbookAction};
+use quantumstate_core::agents::surgeon::{Plan, Remediation};
+use quantumstate_core::agents::{narrate, Mode, ReportStatus};
+use quantumstate_core::sim;
 use quantumstate_core::topology::Topology;
-use quantumstate_core::{DecisionDoc, Health, MetricType, Service};
+use quantumstate_core::{Agent, DecisionDoc, Health, MetricType, Service};
 
 mod chart;
 mod own;
@@ -113,6 +113,18 @@ impl RunState {
         self.status.map(status_label)
     }
 
+    /// The run as narration reads it (the app runs the simulation).
+    pub fn story(&self) -> narrate::Story<'_> {
+        narrate::Story {
+            mode: self.mode,
+            scan: self.scan.as_ref(),
+            investigation: self.investigation.as_ref(),
+            plan: self.plan.as_ref(),
+            remediation: self.remediation.as_ref(),
+            verification: self.verification.as_ref(),
+        }
+    }
+
     pub fn detection(&self) -> Option<&Detection> {
         self.scan.as_ref().and_then(|s| s.detection.as_ref())
     }
@@ -177,11 +189,13 @@ pub struct Headline {
     pub severity: Option<Health>,
     /// The state in words ("Resolved", "Investigating…").
     pub status: &'static str,
+    /// What the story has told so far (or, while nothing is, what is happening).
     pub sentence: String,
-}
-
-fn minutes(d: TimeDelta) -> i64 {
-    (d.num_seconds() + 30).div_euclid(60)
+    /// Whether `sentence` only says what is happening (nothing told yet).
+    pub working: bool,
+    /// The rest of the finished story, not told yet: drawn invisibly, so the
+    /// banner has its final size from the start and nothing below it moves.
+    pub untold: String,
 }
 
 /// The worst health among the incident's anomalous readings.
@@ -194,180 +208,70 @@ pub fn severity(d: &Detection) -> Health {
         .max(Health::Degraded)
 }
 
-/// "caught at 61%, 13 min before the 80% alarm": the detection against the alarm level.
-fn caught(d: &Detection) -> String {
-    let p = &d.primary;
-    let m = p.metric();
-    let at = with_unit(m, p.value_at_detection);
-    let alarm = m.map(|m| with_unit(Some(m), m.alarm_level()));
-    let lead = d.forecast.as_ref().and_then(|f| {
-        let crossed = f
-            .crossed_at
-            .filter(|c| *c > d.detected_at)
-            .map(|c| minutes(c - d.detected_at));
-        crossed.or(f.minutes_at_detection.map(|m| m.round() as i64))
-    });
-    match (alarm, lead) {
-        (Some(alarm), Some(lead)) if lead > 0 => format!("caught at {at}, {lead} min before the {alarm} alarm"),
-        (Some(alarm), _) if m.is_some_and(|m| m.is_alarm(p.value_at_detection)) => {
-            format!("flagged at {at}, past the {alarm} alarm")
-        }
-        _ => format!("flagged at {at}"),
-    }
-}
-
-/// The cause in a few words.
-fn cause(inv: &Investigation) -> String {
-    let ruled_out = inv
-        .deploy
-        .as_ref()
-        .filter(|d| !d.blamed)
-        .and_then(|d| d.version.clone())
-        .map(|v| format!(" (deploy {v} ruled out)"))
-        .unwrap_or_default();
-    let cause = match &inv.root_cause {
-        RootCause::Deployment { version, .. } => {
-            format!("caused by deploy {}", version.as_deref().unwrap_or("of a new release"))
-        }
-        RootCause::Dependency { name } => format!("caused by {name}"),
-        RootCause::MemoryExhaustion => "cause: heap exhaustion".to_string(),
-        RootCause::Saturation => "cause: capacity saturation".to_string(),
-        RootCause::Evidence { class } => format!("cause: {}", quantumstate_core::agents::narrate::class_words(*class)),
-        RootCause::Unknown => "cause unclear".to_string(),
-    };
-    format!("{cause}{ruled_out}")
-}
-
-/// What the action does, as a verb phrase: past tense once done, else as proposed.
-fn action(plan: &Plan, done: bool) -> String {
-    let v = plan.target_version.as_deref().unwrap_or("the previous release");
-    match (plan.action, done) {
-        (RunbookAction::RollbackDeployment, true) => format!("rolled back to {v}"),
-        (RunbookAction::RollbackDeployment, false) => format!("roll back {} to {v}", plan.service),
-        (RunbookAction::RestartService, true) => "restarted".to_string(),
-        (RunbookAction::RestartService, false) => format!("restart {}", plan.service),
-        (RunbookAction::RestartDependencyWithCircuitBreaker, true) => {
-            "dependency restarted behind a circuit breaker".to_string()
-        }
-        (RunbookAction::RestartDependencyWithCircuitBreaker, false) => {
-            "restart the dependency behind a circuit breaker".to_string()
-        }
-        (RunbookAction::ScaleOut, true) => "scaled out".to_string(),
-        (RunbookAction::ScaleOut, false) => format!("scale out {}", plan.service),
-        (_, true) => format!("{} done", plan.title.to_ascii_lowercase()),
-        (_, false) => quantumstate_core::agents::narrate::plan_summary(plan),
-    }
-}
-
-fn outcome(v: &Verification, advisory: bool) -> String {
-    let in_data = if advisory { " in your data" } else { "" };
-    match &v.verdict {
-        Verdict::Resolved {
-            mttr_seconds,
-            historical_mttr_seconds,
-            ..
-        } => {
-            let mttr = (*mttr_seconds as i64 + 30) / 60;
-            match historical_mttr_seconds.map(|h| (h as i64 + 30) / 60) {
-                Some(h) if h > mttr => {
-                    format!(
-                        "recovered{in_data} in {mttr} min, {} min faster than the {h}-min average of past incidents",
-                        h - mttr
-                    )
-                }
-                Some(h) => {
-                    format!("recovered{in_data} in {mttr} min, not faster than the {h}-min average of past incidents")
-                }
-                None => format!("recovered{in_data} in {mttr} min"),
-            }
-        }
-        Verdict::Escalate { reasons } => match reasons.first() {
-            Some(r) => format!("escalated to a human: {r}"),
-            None => "escalated to a human".to_string(),
-        },
-        Verdict::AwaitingRecovery { .. } => format!("still open{in_data}: no sustained recovery yet"),
-    }
-}
-
-/// The headline once `shown` agent cards are on screen (the staged reveal
-/// tells the story in order; a finished reveal shows all of it).
+/// The headline once `shown` agent cards are on screen: core's narration tells
+/// the incident, clause by clause (the staged reveal tells them in order; a
+/// finished reveal shows all of it).
 pub fn headline(run: &RunState, shown: usize) -> Headline {
-    let advisory = run.mode == Mode::Advisory;
-    // Whose data the sentence is about: "Simulated memory leak" or "Your data".
-    let (running, told) = match (&run.loaded, &run.own) {
-        (Some(l), _) => {
-            let title = l.config.scenario.title();
-            (format!("Simulating {title}"), format!("Simulated {title}"))
-        }
-        (None, Some(_)) => ("Analysing your data".to_string(), "Your data".to_string()),
+    // Whose data the sentence is about.
+    let running = match (&run.loaded, &run.own) {
+        (Some(l), _) => format!("Simulating {}", l.config.scenario.title()),
+        (None, Some(_)) => "Analysing your data".to_string(),
         (None, None) => {
             return Headline {
                 tone: Tone::Idle,
                 severity: None,
                 status: "Ready",
                 sentence: "Pick a failure to inject: four agents will detect, diagnose, fix and verify it.".into(),
+                working: false,
+                untold: String::new(),
             }
         }
     };
-    let Some(scan) = run.scan.as_ref().filter(|_| shown >= 1) else {
+    // Until the pipeline has finished nothing is known of the final sentence.
+    let clauses = if run.status.is_some() {
+        narrate::headline(&run.story(), run.status)
+    } else {
+        Vec::new()
+    };
+    let told = |c: &narrate::Clause| Agent::ALL.iter().position(|a| *a == c.agent).unwrap_or(0) < shown;
+    let (said, rest): (Vec<_>, Vec<_>) = clauses.into_iter().partition(told);
+    let whole = |cs: &[narrate::Clause], first: bool| {
+        cs.iter()
+            .enumerate()
+            .map(|(i, c)| if i == 0 && first { c.text.clone() } else { format!("; {}", c.text) })
+            .collect::<String>()
+    };
+    let untold = if rest.is_empty() {
+        String::new()
+    } else {
+        format!("{}.", whole(&rest, said.is_empty()))
+    };
+    if said.is_empty() {
         return Headline {
             tone: Tone::Open,
             severity: None,
             status: "Running…",
             sentence: format!("{running}: Cassandra is scanning every service…"),
+            working: true,
+            untold,
         };
-    };
-    let Some(d) = &scan.detection else {
+    }
+    let sentence = format!("{}{}", whole(&said, true), if rest.is_empty() { "." } else { "" });
+    let Some(d) = run.detection() else {
         return Headline {
             tone: Tone::Quiet,
             severity: None,
             status: "No incident",
-            sentence: format!(
-                "{told}: Cassandra scanned {} series and found nothing to act on.",
-                scan.series.len()
-            ),
+            sentence,
+            working: false,
+            untold,
         };
     };
-    let kind = run
-        .investigation
-        .as_ref()
-        .filter(|_| shown >= 2)
-        .map_or(d.anomaly_type, |i| i.anomaly_type)
-        .describe()
-        .to_ascii_lowercase();
-    let mut clauses = vec![if advisory {
-        format!("In your data, {} {kind} {}", d.service, caught(d))
-    } else {
-        format!("Simulated {} {kind} {}", d.service, caught(d))
-    }];
-    if let Some(inv) = run.investigation.as_ref().filter(|_| shown >= 2) {
-        clauses.push(cause(inv));
-    }
-    let mut tone = Tone::Open;
-    let mut status = "Investigating…";
-    if shown >= 3 {
-        match (&run.remediation, &run.plan, run.status) {
-            (Some(r), _, _) => clauses.push(format!(
-                "{}{}",
-                action(&r.plan, true),
-                if r.approval == Approval::Human {
-                    " after approval"
-                } else {
-                    " automatically"
-                }
-            )),
-            (None, Some(p), Some(ReportStatus::AwaitingApproval)) => {
-                clauses.push(format!("Surgeon waits for your approval to {}", action(p, false)));
-                tone = Tone::Waiting;
-                status = "Awaiting approval";
-            }
-            (None, Some(p), _) if advisory => clauses.push(format!("Surgeon recommends: {}", action(p, false))),
-            (None, Some(p), _) => clauses.push(format!("{} rejected by the operator", action(p, false))),
-            _ => {}
-        }
+    let (mut tone, mut status) = (Tone::Open, "Investigating…");
+    if shown >= 3 && run.status == Some(ReportStatus::AwaitingApproval) {
+        (tone, status) = (Tone::Waiting, "Awaiting approval");
     }
     if let Some(v) = run.verification.as_ref().filter(|_| shown >= 4) {
-        clauses.push(outcome(v, advisory));
         (tone, status) = match v.verdict {
             Verdict::Resolved { .. } => (Tone::Resolved, "Resolved"),
             Verdict::Escalate { .. } => (Tone::Escalated, "Escalated"),
@@ -378,7 +282,9 @@ pub fn headline(run: &RunState, shown: usize) -> Headline {
         tone,
         severity: Some(severity(d)),
         status,
-        sentence: format!("{}.", clauses.join("; ")),
+        sentence,
+        working: false,
+        untold,
     }
 }
 

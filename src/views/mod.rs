@@ -4,6 +4,7 @@
 mod audit;
 mod charts;
 mod export;
+mod dialog;
 mod header;
 mod health;
 mod own_data;
@@ -13,6 +14,7 @@ mod timeline;
 mod topology;
 
 pub use charts::StoryChart;
+pub use dialog::AbandonDialog;
 pub use header::Tally;
 pub use health::PlatformHealth;
 pub use timeline::{HeadlineBanner, Timeline};
@@ -74,6 +76,8 @@ pub fn App() -> impl IntoView {
     });
     let on_decide = Callback::new(move |approve: bool| c.decide(approve));
     let on_skip = Callback::new(move |()| c.skip_reveal());
+    let asking = Signal::derive(move || c.asking.get().map(|s| s.words().to_string()));
+    let on_answer = Callback::new(move |abandon: bool| c.answer(abandon));
     view! {
         <a class="skip-link" href="#story">"Skip to the incident story"</a>
         <header::Header tally=tally.into() />
@@ -103,6 +107,7 @@ pub fn App() -> impl IntoView {
             <audit::AuditTrail />
             <audit::IncidentHistory />
             <settings::Settings />
+            <AbandonDialog asking=asking on_answer=on_answer />
         </main>
     }
 }

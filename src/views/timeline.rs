@@ -1,6 +1,6 @@
 use crate::view_model::{self, RunState};
 use leptos::prelude::*;
-use quantumstate_core::agents::{narrate, Mode, ReportStatus};
+use quantumstate_core::agents::{narrate, ReportStatus};
 use quantumstate_core::Agent;
 
 fn role(agent: Agent) -> &'static str {
@@ -14,17 +14,7 @@ fn role(agent: Agent) -> &'static str {
 
 /// Evidence lines for one agent, worded by core's narration (as in the CLI and audit).
 fn evidence(agent: Agent, run: &RunState) -> Vec<String> {
-    narrate::evidence(
-        agent,
-        &narrate::Story {
-            mode: run.mode,
-            scan: run.scan.as_ref(),
-            investigation: run.investigation.as_ref(),
-            plan: run.plan.as_ref(),
-            remediation: run.remediation.as_ref(),
-            verification: run.verification.as_ref(),
-        },
-    )
+    narrate::evidence(agent, &run.story())
 }
 
 /// One agent's card: its decision (two lines; the rest behind "Evidence"),
@@ -69,6 +59,8 @@ fn AgentCard(
                     {move || doc().map(|d| format!("{} UTC", quantumstate_core::time::hm(d.timestamp)))}
                 </span>
             </header>
+            // Every state has the same rows (text, meter, evidence), so a card
+            // keeps its size as its decision lands and nothing below it moves.
             {move || match doc() {
                 Some(d) => view! {
                     <p class="decision">{d.decision.clone()}</p>
@@ -90,16 +82,23 @@ fn AgentCard(
                         </div>
                     }.into_any()
                 }
-                None => view! { <p class="placeholder">{if state() == "working" { "working…" } else { "—" }}</p> }.into_any(),
+                None => view! {
+                    <p class="placeholder">{if state() == "working" { "working…" } else { "—" }}</p>
+                    <div class="confidence-row"></div>
+                }.into_any(),
             }}
             {move || {
                 let lines = if visible() { evidence(agent, &run.get()) } else { Vec::new() };
-                (!lines.is_empty()).then(|| view! {
-                    <details>
-                        <summary>"Evidence"</summary>
-                        <ul class="evidence">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
-                    </details>
-                })
+                if lines.is_empty() {
+                    view! { <div class="evidence-slot"></div> }.into_any()
+                } else {
+                    view! {
+                        <details>
+                            <summary>"Evidence"</summary>
+                            <ul class="evidence">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                        </details>
+                    }.into_any()
+                }
             }}
         </article>
     }
@@ -166,7 +165,15 @@ pub fn HeadlineBanner(
                 </span>
                 <button class="ghost skip" hidden=move || !revealing() on:click=move |_| on_skip.run(())>"Show all now"</button>
             </div>
-            <p class="sentence">{move || h().sentence}</p>
+            // The finished sentence holds its place from the start: what is not
+            // told yet is drawn invisibly, and the working line sits on top of it.
+            <p class="sentence">
+                <span class="line">
+                    <span class="told">{move || { let h = h(); (!h.working).then_some(h.sentence) }}</span>
+                    <span class="untold" aria-hidden="true">{move || h().untold}</span>
+                </span>
+                {move || { let h = h(); h.working.then(|| view! { <span class="working">{h.sentence}</span> }) }}
+            </p>
             // Said once the story is told: screen readers hear the verdict, not every step.
             <p class="sr-only" role="status">{move || finished().map(|_| format!("{}. {}", h().status, h().sentence))}</p>
         </div>

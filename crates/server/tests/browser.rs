@@ -90,13 +90,13 @@ async fn every_scenario_button_runs_the_four_agents_to_the_right_end() {
         match scenario {
             "memory-leak" => assert!(d.contains("Memory leak detected on payment-service"), "{d}"),
             "deployment-rollback" => assert!(
-                d.contains("Deployment v3.5.0") && d.contains("rollback_deployment"),
+                d.contains("Deployment v3.5.0") && d.contains("rollback of checkout-service"),
                 "{d}"
             ),
-            "error-spike" => assert!(d.contains("Redis") && d.contains("circuit_breaker"), "{d}"),
+            "error-spike" => assert!(d.contains("Redis") && d.contains("behind a circuit breaker"), "{d}"),
             "red-herring" => {
                 assert!(d.contains("ruled out"), "{d}");
-                assert!(!d.contains("rollback_deployment"), "the deploy is not blamed: {d}");
+                assert!(!d.contains("rollback of"), "the deploy is not blamed: {d}");
             }
             _ => assert!(d.starts_with("cassandra: No anomaly"), "{d}"),
         }

@@ -174,7 +174,7 @@ fn run_says_simulation_and_analyze_says_advisory_without_executed_or_resolved() 
     assert!(stdout.starts_with("mode: advisory"), "{stdout}");
     assert!(stdout.contains("status: OPEN: awaiting recovery"), "{stdout}");
     assert!(
-        stdout.contains("Recommends rollback_deployment of checkout-service to v3.4.2"),
+        stdout.contains("Recommends rollback of checkout-service to v3.4.2"),
         "{stdout}"
     );
     for claim in ["Executed", "executed rollback", "RESOLVED"] {
@@ -202,7 +202,7 @@ fn a_plan_waiting_for_approval_is_printed_in_full() {
         .nth(1)
         .unwrap_or_else(|| panic!("no pending plan: {stdout}"));
     for part in [
-        "restart_service on payment-service",
+        "rolling restart of payment-service",
         "risk",
         "Expected:",
         "threshold",

@@ -278,7 +278,7 @@ fn analyze_markdown_of_a_resolved_incident_in_csv_metrics() {
         &md,
         "## Summary",
         &[
-            "Advisory analysis of your data:",
+            "In your data, ",
             "resolved in the data at",
             "after rollback at 08:46",
         ],
@@ -322,7 +322,7 @@ fn analyze_markdown_of_a_resolved_incident_in_csv_metrics() {
         &md,
         "## Action recommended (advisory: QuantumState changed nothing)",
         &[
-            "Recommends rollback_deployment of ledger-api to v4.1.7",
+            "Recommends rollback of ledger-api to v4.1.7",
             "What the data shows was done:** rollback on ledger-api at 08:46:00",
         ],
     );
@@ -380,9 +380,9 @@ fn analyze_markdown_of_an_open_incident_claims_no_mttr() {
         &md,
         "## Summary",
         &[
-            "Advisory analysis of your data:",
+            "In your data, ",
             "still open when the data ends at 08:51",
-            "recommended: rollback_deployment of ledger-api to v4.1.7 (not carried out by QuantumState)",
+            "Surgeon recommends: rollback of ledger-api to v4.1.7 (not carried out by QuantumState)",
         ],
     );
     assert_has(
@@ -420,7 +420,7 @@ fn analyze_markdown_of_an_open_incident_claims_no_mttr() {
         "## Follow-ups",
         &[
             "analyse again with data after",
-            "Decide on the recommended rollback_deployment",
+            "Decide on the recommended rollback",
         ],
     );
     for claim in ["RESOLVED", "resolved in the data", "Executed", "Simulation"] {
@@ -483,15 +483,15 @@ fn run_markdown_resolved_open_and_quiet() {
         &md,
         "## Summary",
         &[
-            "Simulation: deployment regression on checkout-service",
-            "the simulated rollback_deployment",
+            "Simulated checkout-service deployment regression",
+            "rolled back to",
         ],
     );
     assert_has(&md, "## Impact", &["checkout-service (us-east-1)", "recovered 15:"]);
     let timeline = section(&md, "## Timeline (UTC)");
     assert_agents_in_order(timeline);
     assert!(
-        timeline.contains("Surgeon (simulated): rollback_deployment"),
+        timeline.contains("Surgeon (simulated): rollback of"),
         "{timeline}"
     );
     assert_has(
@@ -502,7 +502,7 @@ fn run_markdown_resolved_open_and_quiet() {
     assert_has(
         &md,
         "## Action taken (in the simulation)",
-        &["Simulation: executed rollback_deployment", "(simulated world)"],
+        &["Simulation: executed rollback of", "(simulated world)"],
     );
     assert_has(
         &md,
@@ -518,12 +518,12 @@ fn run_markdown_resolved_open_and_quiet() {
     assert_has(
         &md,
         "## Summary",
-        &["Simulation: memory leak", "waits for human approval"],
+        &["Simulated payment-service memory leak", "Surgeon waits for your approval"],
     );
     assert_has(
         &md,
         "## Action proposed (simulation, awaiting approval)",
-        &["Proposes restart_service on payment-service"],
+        &["Proposes rolling restart of payment-service"],
     );
     assert_has(&md, "## MTTR against history", &["no MTTR"]);
     assert_has(&md, "## What was not known", &["below the 100% threshold"]);

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
+/// Desktop, and a phone at its true size (emulated: Chromium windows are at least 500 px wide).
 const SIZES: [(u32, u32); 2] = [(1440, 900), (390, 844)];
 const THEMES: [&str; 2] = ["light", "dark"];
 
@@ -110,6 +111,19 @@ async fn after_one_click_the_story_is_on_screen_and_nothing_shifts() {
             "healthy",
         ] {
             open(&client, &url, "light").await;
+            let viewport = client
+                .execute("return [innerWidth, innerHeight]", vec![])
+                .await
+                .unwrap();
+            // Phones are emulated at exactly their size; a desktop window's
+            // viewport is its size less the browser's frame (1440×900 → 1440×757).
+            assert_eq!(viewport[0], json!(width), "the page is laid out {width} px wide");
+            assert!(
+                viewport[1]
+                    .as_u64()
+                    .is_some_and(|h| h <= u64::from(height) && h + 200 >= u64::from(height)),
+                "viewport {viewport} for a {width}×{height} window"
+            );
             wait(&client, &format!("button[data-scenario='{scenario}']:not([disabled])"))
                 .await
                 .click()
@@ -137,6 +151,7 @@ async fn after_one_click_the_story_is_on_screen_and_nothing_shifts() {
                 "{scenario} at {width}x{height}"
             );
             let cls = layout_shift(&client).await;
+            eprintln!("layout shift, {scenario} at {width}x{height}: {cls:.4}");
             assert!(cls < 0.05, "{scenario} at {width}x{height}: layout shift {cls:.3}");
             if scenario == "memory-leak" {
                 // Told to the end: the service recovered, and the headline says how.
@@ -266,13 +281,55 @@ async fn every_state_passes_axe_in_both_themes_and_the_gate_takes_focus() {
                     "approval {theme} {width}"
                 );
             }
-            // Starting another scenario asks first; "keep waiting" keeps the gate.
-            // The click opens the browser's dialog; WebDriver may report it on the click itself.
-            let _ = wait(&client, "button[data-scenario='memory-leak']").await.click().await;
-            let question = client.get_alert_text().await.unwrap();
-            assert!(question.contains("waiting for your approval"), "{question}");
-            client.dismiss_alert().await.unwrap();
+            // Starting another scenario asks first, in a modal dialog: the safe
+            // answer has focus, Tab stays inside, Escape keeps the gate and
+            // gives focus back to the button.
+            let active = || async {
+                client
+                    .execute("return document.activeElement.id || document.activeElement.dataset.scenario", vec![])
+                    .await
+                    .unwrap()
+            };
+            wait(&client, "button[data-scenario='memory-leak']").await.click().await.unwrap();
+            let dialog = wait(&client, "#abandon-dialog[open]").await;
+            assert_eq!(dialog.attr("role").await.unwrap().as_deref(), Some("alertdialog"));
+            assert!(dialog.text().await.unwrap().contains("Memory leak"));
+            assert_eq!(active().await, json!("keep-waiting"));
+            support::screenshot(&client, &shot("abandon-dialog")).await;
+            if audit {
+                assert_eq!(
+                    axe(&client, &axe_js).await,
+                    Vec::<String>::new(),
+                    "dialog {theme} {width}"
+                );
+            }
+            let keys = |k: &'static str| async move {
+                client.active_element().await.unwrap().send_keys(k).await.unwrap();
+            };
+            keys("\u{E004}").await;
+            assert_eq!(active().await, json!("abandon"), "Tab to the other answer");
+            keys("\u{E004}").await;
+            assert_eq!(active().await, json!("keep-waiting"), "Tab stays in the dialog");
+            keys("\u{E00C}").await;
+            wait(&client, "#abandon-dialog:not([open])").await;
+            assert_eq!(active().await, json!("memory-leak"), "focus back on the button");
             wait(&client, "#verdict.awaitingapproval").await;
+            if theme == "dark" {
+                // Abandoning starts what was asked (at the default threshold:
+                // it acts alone); nothing waits any more.
+                let threshold = client.find(Locator::Css("#threshold")).await.unwrap();
+                threshold.clear().await.unwrap();
+                threshold.send_keys("0.8\u{E007}").await.unwrap();
+                wait(&client, "button[data-scenario='memory-leak']").await.click().await.unwrap();
+                wait(&client, "#abandon").await.click().await.unwrap();
+                wait(&client, "#verdict.resolved").await;
+                assert!(!client.title().await.unwrap().starts_with("Approval needed"));
+                assert!(
+                    client.find(Locator::Css("#approve")).await.is_err(),
+                    "the abandoned gate is gone"
+                );
+                continue;
+            }
             wait(&client, "#approve").await.click().await.unwrap();
             wait(&client, "#verdict.resolved").await;
             assert!(!client.title().await.unwrap().starts_with("Approval needed"));

@@ -72,6 +72,9 @@ const CHROME_ARGS: [&str; 8] = [
     "--no-first-run",
 ];
 
+/// Narrowest window Chromium opens; narrower sizes are emulated phones.
+const MIN_WINDOW_WIDTH: u32 = 500;
+
 /// A ChromeDriver process; each [`Driver::session`] is a fresh headless
 /// Chromium with its own empty profile (a cold cache).
 pub struct Driver {
@@ -97,10 +100,22 @@ impl Driver {
     /// A new browser window `width`×`height`, with `extra` Chromium flags.
     pub async fn session(&self, width: u32, height: u32, extra: &[&str]) -> Client {
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
-        args.push(format!("--window-size={width},{height}"));
+        let mut options = serde_json::Map::new();
+        if width < MIN_WINDOW_WIDTH {
+            // Chromium keeps windows at least 500 px wide: a phone is emulated
+            // (its viewport, pixel ratio, touch and meta-viewport handling).
+            args.push(format!("--window-size={MIN_WINDOW_WIDTH},{height}"));
+            options.insert(
+                "mobileEmulation".into(),
+                serde_json::json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "touch": true, "mobile": true } }),
+            );
+        } else {
+            args.push(format!("--window-size={width},{height}"));
+        }
         args.extend(extra.iter().map(|a| a.to_string()));
+        options.insert("args".into(), serde_json::json!(args));
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args }));
+        caps.insert("goog:chromeOptions".into(), serde_json::Value::Object(options));
         // ChromeDriver takes a moment to listen: retry the connection, bounded.
         let mut last_err = None;
         for _ in 0..100 {

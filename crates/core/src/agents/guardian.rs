@@ -193,6 +193,60 @@ async fn record_resolved<S: Store>(
     Ok(())
 }
 
+/// What watching the services found, with the MTTR once they recovered.
+enum Outcome {
+    /// Recovered (and recorded): MTTR from the onset, and the mean of past ones.
+    Recovered {
+        at: DateTime<Utc>,
+        mttr: u64,
+        historical: Option<u64>,
+    },
+    /// Not (yet) recovered, and why.
+    Unhealthy(Vec<String>),
+}
+
+impl Outcome {
+    fn resolved(at: DateTime<Utc>, mttr: u64, historical: Option<u64>) -> Verdict {
+        Verdict::Resolved {
+            recovered_at: at,
+            mttr_seconds: mttr,
+            historical_mttr_seconds: historical,
+        }
+    }
+}
+
+/// Watch `mine` over `window`; once recovered, measure the MTTR from the onset
+/// against past incidents and record the incident with `actions` as taken.
+/// Returns the outcome and the last data point read.
+#[allow(clippy::too_many_arguments)]
+async fn watch_then_mttr<S: Store>(
+    store: &S,
+    config: &AgentConfig,
+    detection: &Detection,
+    inv: &Investigation,
+    mine: &[&SeriesState],
+    window: TimeWindow,
+    actions: impl FnOnce() -> String,
+) -> Result<(Outcome, Option<DateTime<Utc>>), StoreError> {
+    let w = watch(store, config, mine, window).await?;
+    let outcome = match w.recovered_at {
+        Some(at) => {
+            let mttr = (at - detection.onset).num_seconds().max(0) as u64;
+            let historical = historical_mttr(store, detection, inv).await?;
+            record_resolved(store, detection, inv, actions(), at, mttr).await?;
+            Outcome::Recovered { at, mttr, historical }
+        }
+        None => {
+            let mut reasons = w.unhealthy;
+            if reasons.is_empty() {
+                reasons.push(narrate::no_sustained_period(config));
+            }
+            Outcome::Unhealthy(reasons)
+        }
+    };
+    Ok((outcome, w.last_point))
+}
+
 /// Simulation: check the services after Surgeon's action (`from`..`until`);
 /// record the incident when resolved.
 #[allow(clippy::too_many_arguments)]
@@ -207,57 +261,30 @@ pub async fn verify<S: Store>(
     until: DateTime<Utc>,
 ) -> Result<Verification, StoreError> {
     let mine = watched(series, detection, inv);
-    let w = watch(
-        store,
-        config,
-        &mine,
-        TimeWindow::new(from, until + TimeDelta::milliseconds(1)),
-    )
+    let window = TimeWindow::new(from, until + TimeDelta::milliseconds(1));
+    let (outcome, data_until) = watch_then_mttr(store, config, detection, inv, &mine, window, || {
+        narrate::actions_taken(plan)
+    })
     .await?;
-    let sustain = TimeDelta::minutes(config.sustain_minutes);
-    Ok(match w.recovered_at {
-        Some(recovered_at) => {
-            let mttr = (recovered_at - detection.onset).num_seconds().max(0) as u64;
-            let historical = historical_mttr(store, detection, inv).await?;
-            record_resolved(store, detection, inv, narrate::actions_taken(plan), recovered_at, mttr).await?;
-            Verification {
-                decision: narrate::resolved_simulated(
-                    inv,
-                    mine.len(),
-                    recovered_at,
-                    config,
-                    plan,
-                    detection,
-                    mttr,
-                    historical,
-                ),
-                verdict: Verdict::Resolved {
-                    recovered_at,
-                    mttr_seconds: mttr,
-                    historical_mttr_seconds: historical,
-                },
-                checked_series: mine.len(),
-                action_seen: None,
-                data_until: w.last_point,
-                confidence: RESOLVED_CONFIDENCE,
-                verified_at: recovered_at + sustain,
-            }
-        }
-        None => {
-            let mut reasons = w.unhealthy;
-            if reasons.is_empty() {
-                reasons.push(narrate::no_sustained_period(config));
-            }
-            Verification {
-                decision: narrate::escalated(&inv.root_service, plan, &reasons),
-                verdict: Verdict::Escalate { reasons },
-                checked_series: mine.len(),
-                action_seen: None,
-                data_until: w.last_point,
-                confidence: ESCALATE_CONFIDENCE,
-                verified_at: until,
-            }
-        }
+    Ok(match outcome {
+        Outcome::Recovered { at, mttr, historical } => Verification {
+            decision: narrate::resolved_simulated(inv, mine.len(), at, config, plan, detection, mttr, historical),
+            verdict: Outcome::resolved(at, mttr, historical),
+            checked_series: mine.len(),
+            action_seen: None,
+            data_until,
+            confidence: RESOLVED_CONFIDENCE,
+            verified_at: at + TimeDelta::minutes(config.sustain_minutes),
+        },
+        Outcome::Unhealthy(reasons) => Verification {
+            decision: narrate::escalated(&inv.root_service, plan, &reasons),
+            verdict: Verdict::Escalate { reasons },
+            checked_series: mine.len(),
+            action_seen: None,
+            data_until,
+            confidence: ESCALATE_CONFIDENCE,
+            verified_at: until,
+        },
     })
 }
 
@@ -310,63 +337,30 @@ pub async fn judge<S: Store>(
     let mine = watched(series, detection, inv);
     let seen = action_after_onset(store, detection, inv, now).await?;
     let from = seen.as_ref().map(|a| a.at).unwrap_or(detection.onset);
-    let w = watch(
-        store,
-        config,
-        &mine,
-        TimeWindow::new(from, now + TimeDelta::milliseconds(1)),
-    )
+    let window = TimeWindow::new(from, now + TimeDelta::milliseconds(1));
+    let (outcome, data_until) = watch_then_mttr(store, config, detection, inv, &mine, window, || {
+        narrate::observed_actions(seen.as_ref())
+    })
     .await?;
-    Ok(match w.recovered_at {
-        Some(recovered_at) => {
-            let mttr = (recovered_at - detection.onset).num_seconds().max(0) as u64;
-            let historical = historical_mttr(store, detection, inv).await?;
-            record_resolved(
-                store,
-                detection,
-                inv,
-                narrate::observed_actions(seen.as_ref()),
-                recovered_at,
-                mttr,
-            )
-            .await?;
-            Verification {
-                decision: narrate::resolved_in_data(
-                    inv,
-                    mine.len(),
-                    recovered_at,
-                    config,
-                    seen.as_ref(),
-                    detection,
-                    mttr,
-                ),
-                verdict: Verdict::Resolved {
-                    recovered_at,
-                    mttr_seconds: mttr,
-                    historical_mttr_seconds: historical,
-                },
-                checked_series: mine.len(),
-                action_seen: seen,
-                data_until: w.last_point,
-                confidence: RESOLVED_CONFIDENCE,
-                verified_at: now,
-            }
-        }
-        None => {
-            let mut reasons = w.unhealthy;
-            if reasons.is_empty() {
-                reasons.push(narrate::no_sustained_period(config));
-            }
-            Verification {
-                decision: narrate::awaiting_recovery(inv, seen.as_ref(), plan, &reasons, w.last_point.unwrap_or(now)),
-                verdict: Verdict::AwaitingRecovery { reasons },
-                checked_series: mine.len(),
-                action_seen: seen,
-                data_until: w.last_point,
-                confidence: OPEN_CONFIDENCE,
-                verified_at: now,
-            }
-        }
+    Ok(match outcome {
+        Outcome::Recovered { at, mttr, historical } => Verification {
+            decision: narrate::resolved_in_data(inv, mine.len(), at, config, seen.as_ref(), detection, mttr),
+            verdict: Outcome::resolved(at, mttr, historical),
+            checked_series: mine.len(),
+            action_seen: seen,
+            data_until,
+            confidence: RESOLVED_CONFIDENCE,
+            verified_at: now,
+        },
+        Outcome::Unhealthy(reasons) => Verification {
+            decision: narrate::awaiting_recovery(inv, seen.as_ref(), plan, &reasons, data_until.unwrap_or(now)),
+            verdict: Verdict::AwaitingRecovery { reasons },
+            checked_series: mine.len(),
+            action_seen: seen,
+            data_until,
+            confidence: OPEN_CONFIDENCE,
+            verified_at: now,
+        },
     })
 }
 

@@ -262,14 +262,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
         let at = report.scan.now + TimeDelta::seconds(2);
         listener.event(Event::Started(Agent::Surgeon));
         let doc = self
-            .record(decision(
-                at,
-                Agent::Surgeon,
-                &plan.service,
-                narrate::rejected_plan(&plan),
-                percent(plan.confidence),
-                json!({ "mode": self.mode, "incident_id": plan.incident_id, "executed": false, "plan": plan }),
-            ))
+            .record(self.surgeon_record(&plan, narrate::rejected_plan(&plan), at))
             .await?;
         Self::finished(&mut report, Agent::Surgeon, doc, listener);
         listener.event(Event::Started(Agent::Guardian));
@@ -280,6 +273,18 @@ impl<'s, S: Store> Pipeline<'s, S> {
         Self::finished(&mut report, Agent::Guardian, doc, listener);
         listener.event(Event::Done(&report));
         Ok(report)
+    }
+
+    /// Surgeon's record of a plan that was not executed (rejected, or advisory).
+    fn surgeon_record(&self, plan: &Plan, text: String, at: DateTime<Utc>) -> DecisionDoc {
+        decision(
+            at,
+            Agent::Surgeon,
+            &plan.service,
+            text,
+            percent(plan.confidence),
+            json!({ "mode": self.mode, "incident_id": plan.incident_id, "executed": false, "plan": plan }),
+        )
     }
 
     fn guardian_doc(&self, report: &IncidentReport, v: &Verification) -> DecisionDoc {
@@ -310,14 +315,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
         let now = report.scan.now;
         listener.event(Event::Started(Agent::Surgeon));
         let doc = self
-            .record(decision(
-                now + TimeDelta::seconds(2),
-                Agent::Surgeon,
-                &plan.service,
-                narrate::recommendation(&plan),
-                percent(plan.confidence),
-                json!({ "mode": self.mode, "incident_id": plan.incident_id, "executed": false, "plan": plan }),
-            ))
+            .record(self.surgeon_record(&plan, narrate::recommendation(&plan), now + TimeDelta::seconds(2)))
             .await?;
         Self::finished(&mut report, Agent::Surgeon, doc, listener);
         listener.event(Event::Started(Agent::Guardian));

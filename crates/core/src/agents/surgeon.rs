@@ -52,7 +52,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// One line for texts: "rollback_deployment of checkout-service to v3.4.2".
+    /// One line for texts: "rollback of checkout-service to v3.4.2".
     pub fn summary(&self) -> String {
         narrate::plan_summary(self)
     }

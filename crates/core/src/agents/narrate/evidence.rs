@@ -120,7 +120,7 @@ pub fn evidence(agent: Agent, story: &Story) -> Vec<String> {
         Agent::Surgeon => {
             out.push(format!("mode: {}", mode_label(story.mode)));
             if let Some(p) = story.plan {
-                out.push(format!("runbook: {} ({}), risk {}", p.title, p.action, p.risk));
+                out.push(format!("runbook: {}, risk {}", p.title, p.risk));
                 out.push(format!("expected: {}", p.expected_effect));
                 out.push(format!(
                     "confidence {}% vs threshold {}% (capped at the detection's{})",

@@ -19,11 +19,13 @@ use chrono::{DateTime, Utc};
 mod cause;
 mod detection;
 mod evidence;
+mod headline;
 mod remedy;
 
 pub use cause::*;
 pub use detection::*;
 pub use evidence::*;
+pub use headline::*;
 pub use remedy::*;
 
 /// Roll-back target when the logs do not name one.

@@ -2,11 +2,33 @@
 
 use super::*;
 
+/// A runbook action in words, as texts name it (records keep the snake-case id).
+pub fn action_name(action: RunbookAction) -> &'static str {
+    match action {
+        RunbookAction::RollbackDeployment => "rollback",
+        RunbookAction::RevertConfig => "config revert",
+        RunbookAction::RestartService => "rolling restart",
+        RunbookAction::RestartDependencyWithCircuitBreaker => "dependency restart behind a circuit breaker",
+        RunbookAction::FailOverDatabase => "database failover",
+        RunbookAction::RelieveConnectionPool => "connection-pool relief",
+        RunbookAction::RotateCertificate => "certificate rotation",
+        RunbookAction::SwitchResolver => "DNS resolver switch",
+        RunbookAction::ShedLoad => "load shedding",
+        RunbookAction::ScaleOut => "scale-out",
+        RunbookAction::CapRetries => "retry cap",
+        RunbookAction::FreeDisk => "disk clean-up",
+        RunbookAction::ResyncClock => "clock resync",
+        RunbookAction::PageOwner => "page to the owning team",
+    }
+}
+
+/// One line for texts: "rollback of checkout-service to v3.4.2".
 pub fn plan_summary(plan: &Plan) -> String {
+    let name = action_name(plan.action);
     match (&plan.target_version, &plan.target) {
-        (Some(v), _) => format!("{} of {} to {}", plan.action, plan.service, v),
-        (None, Some(t)) => format!("{} on {} ({t})", plan.action, plan.service),
-        (None, None) => format!("{} on {}", plan.action, plan.service),
+        (Some(v), _) => format!("{name} of {} to {v}", plan.service),
+        (None, Some(t)) => format!("{name} for {} ({t})", plan.service),
+        (None, None) => format!("{name} of {}", plan.service),
     }
 }
 
@@ -14,6 +36,7 @@ pub fn plan_summary(plan: &Plan) -> String {
 pub fn mentions_action(actions_taken: &str, action: RunbookAction) -> bool {
     let a = actions_taken.to_ascii_lowercase();
     a.contains(action.as_str())
+        || a.contains(action_name(action))
         || match action {
             RunbookAction::RollbackDeployment => a.contains("roll"),
             RunbookAction::RestartService => a.contains("restart"),
@@ -59,10 +82,10 @@ fn why(plan: &Plan, inv: &Investigation) -> String {
         other => format!("the evidence is {}", cause_words(other)),
     };
     let fit = match (plan.class, plan.fits) {
-        (Some(c), true) => format!("; {} is a listed remedy for {}", plan.action, class_words(c)),
+        (Some(c), true) => format!("; {} is a listed remedy for {}", action_name(plan.action), class_words(c)),
         (Some(c), false) => format!(
             "; {} is not a listed remedy for {} (confidence ×0.85)",
-            plan.action,
+            action_name(plan.action),
             class_words(c)
         ),
         (None, _) => String::new(),

@@ -1,135 +1,15 @@
-//! The post-mortem of one pipeline run, as Markdown to paste into a ticket.
-//! Built only from the typed [`IncidentReport`] and the narration module, so the
-//! app ("Copy post-mortem", "Download .md") and the CLI (`--format markdown`)
-//! say the same thing, and every claim names its mode: in the simulation the
-//! actions ran in the simulated world; on someone else's data (advisory) the
-//! agents recommended and only what the data shows is reported as done.
+//! The post-mortem's sections after the summary: impact, timeline, root
+//! cause, action, MTTR against history, what was not known, follow-ups.
 
-use crate::agents::narrate::{self, cause_words, class_words, mode_label, mttr, status_label};
-use crate::agents::{
-    percent, with_unit, Detection, IncidentReport, Investigation, Mode, ReportStatus, RootCause, Verdict,
-};
-use crate::time::{hm, md_hms, ymd_hm};
+use super::{data_end, minutes};
+use crate::agents::narrate::{self, cause_words, class_words, mttr};
+use crate::agents::{percent, with_unit, IncidentReport, Mode, ReportStatus, RootCause, Verdict};
+use crate::time::{hm, md_hms};
 use crate::topology::Topology;
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 
-/// How the mode opens a sentence.
-fn mode_words(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Simulation => "Simulation",
-        Mode::Advisory => "Advisory analysis of your data",
-    }
-}
-
-fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
-    mttr((to - from).num_seconds().max(0) as u64)
-}
-
-fn services_scanned(report: &IncidentReport) -> usize {
-    let mut names: Vec<&str> = report.scan.series.iter().map(|s| s.key.service.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    names.len()
-}
-
-/// The end of what the run saw: the last data point Guardian read, else "now".
-fn data_end(report: &IncidentReport) -> DateTime<Utc> {
-    report
-        .verification
-        .as_ref()
-        .and_then(|v| v.data_until)
-        .unwrap_or(report.scan.now)
-}
-
-/// The post-mortem's title.
-pub fn title(report: &IncidentReport) -> String {
-    match (&report.scan.detection, &report.investigation) {
-        (Some(d), Some(inv)) => format!(
-            "{} on {}, {}",
-            inv.anomaly_type.describe(),
-            inv.root_service,
-            ymd_hm(d.onset)
-        ),
-        _ => format!(
-            "No incident, {} to {}",
-            ymd_hm(report.scan.analysis.start),
-            hm(report.scan.analysis.end)
-        ),
-    }
-}
-
-fn where_(d: &Detection, inv: &Investigation) -> String {
-    if inv.root_service == d.service {
-        inv.root_service.clone()
-    } else {
-        format!("{} (detected on {})", inv.root_service, d.service)
-    }
-}
-
-/// One sentence that tells the incident, naming the mode.
-pub fn headline(report: &IncidentReport) -> String {
-    let mode = mode_words(report.mode);
-    let (Some(d), Some(inv)) = (&report.scan.detection, &report.investigation) else {
-        return format!(
-            "{mode}: no incident; {} series across {} services stayed within their baselines from {} to {}.",
-            report.scan.series.len(),
-            services_scanned(report),
-            hm(report.scan.analysis.start),
-            hm(report.scan.analysis.end)
-        );
-    };
-    let story = format!(
-        "{mode}: {} on {} from {}, caused by {}",
-        inv.anomaly_type.describe().to_lowercase(),
-        where_(d, inv),
-        hm(d.onset),
-        cause_words(&inv.root_cause)
-    );
-    let plan = report.plan.as_ref().map(|p| p.summary()).unwrap_or_default();
-    let verdict = report.verification.as_ref().map(|v| &v.verdict);
-    match (report.status, verdict) {
-        (
-            ReportStatus::Resolved,
-            Some(Verdict::Resolved {
-                recovered_at,
-                mttr_seconds,
-                ..
-            }),
-        ) => match report.mode {
-            Mode::Simulation => format!(
-                "{story}; the simulated {plan} resolved it at {} (MTTR {}).",
-                hm(recovered_at),
-                mttr(*mttr_seconds)
-            ),
-            Mode::Advisory => format!(
-                "{story}; resolved in the data at {} ({}; MTTR {}).",
-                hm(recovered_at),
-                match report.verification.as_ref().and_then(|v| v.action_seen.as_ref()) {
-                    Some(s) => format!(
-                        "after {} at {}",
-                        s.action
-                            .map(|a| a.to_string())
-                            .unwrap_or_else(|| "the fixing change".into()),
-                        hm(s.at)
-                    ),
-                    None => "no operator action in the logs".into(),
-                },
-                mttr(*mttr_seconds)
-            ),
-        },
-        (ReportStatus::AwaitingRecovery, _) => format!(
-            "{story}; still open when the data ends at {}; recommended: {plan} (not carried out by QuantumState).",
-            hm(data_end(report))
-        ),
-        (ReportStatus::AwaitingApproval, _) => {
-            format!("{story}; Surgeon proposes {plan} and waits for human approval.")
-        }
-        _ => format!("{story}; not recovered: escalated to a human."),
-    }
-}
-
-fn impact(out: &mut String, report: &IncidentReport, topology: &Topology) {
+pub(super) fn impact(out: &mut String, report: &IncidentReport, topology: &Topology) {
     let _ = writeln!(out, "## Impact\n");
     let (Some(d), Some(inv)) = (&report.scan.detection, &report.investigation) else {
         let _ = writeln!(out, "None: no service left its baseline.\n");
@@ -210,7 +90,7 @@ fn impact(out: &mut String, report: &IncidentReport, topology: &Topology) {
     out.push('\n');
 }
 
-fn timeline(out: &mut String, report: &IncidentReport) {
+pub(super) fn timeline(out: &mut String, report: &IncidentReport) {
     let mut rows: Vec<(DateTime<Utc>, String, String)> = Vec::new();
     if let (Some(d), Some(inv)) = (&report.scan.detection, &report.investigation) {
         rows.push((
@@ -300,7 +180,7 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn root_cause(out: &mut String, report: &IncidentReport) {
+pub(super) fn root_cause(out: &mut String, report: &IncidentReport) {
     let _ = writeln!(out, "## Root cause\n");
     let Some(inv) = &report.investigation else {
         let _ = writeln!(out, "None: there was no incident to explain.\n");
@@ -337,7 +217,7 @@ fn root_cause(out: &mut String, report: &IncidentReport) {
     out.push('\n');
 }
 
-fn action(out: &mut String, report: &IncidentReport) {
+pub(super) fn action(out: &mut String, report: &IncidentReport) {
     let Some(plan) = &report.plan else {
         let _ = writeln!(out, "## Action\n\nNone needed.\n");
         return;
@@ -390,7 +270,7 @@ fn action(out: &mut String, report: &IncidentReport) {
     );
 }
 
-fn mttr_section(out: &mut String, report: &IncidentReport) {
+pub(super) fn mttr_section(out: &mut String, report: &IncidentReport) {
     let _ = writeln!(out, "## MTTR against history\n");
     let Some(inv) = &report.investigation else {
         let _ = writeln!(out, "Nothing to measure: no incident.\n");
@@ -448,7 +328,7 @@ fn mttr_section(out: &mut String, report: &IncidentReport) {
     out.push('\n');
 }
 
-fn not_known(report: &IncidentReport, topology: &Topology) -> Vec<String> {
+pub(super) fn not_known(report: &IncidentReport, topology: &Topology) -> Vec<String> {
     let mut out = Vec::new();
     if report.mode == Mode::Simulation {
         out.push("This is a simulation: the incident, the action and the recovery happened in the simulated world, not on a real system.".into());
@@ -510,7 +390,7 @@ fn not_known(report: &IncidentReport, topology: &Topology) -> Vec<String> {
     out
 }
 
-fn follow_ups(report: &IncidentReport) -> Vec<String> {
+pub(super) fn follow_ups(report: &IncidentReport) -> Vec<String> {
     let (Some(d), Some(inv)) = (&report.scan.detection, &report.investigation) else {
         return vec!["None: no incident.".into()];
     };
@@ -566,40 +446,3 @@ fn follow_ups(report: &IncidentReport) -> Vec<String> {
     }
     out
 }
-
-/// The whole post-mortem. `topology` is the dependency graph the run used.
-pub fn markdown(report: &IncidentReport, topology: &Topology) -> String {
-    let mut out = format!("# Post-mortem: {}\n\n", title(report));
-    let incident = report
-        .scan
-        .detection
-        .as_ref()
-        .map(|d| format!("\n- **Incident:** `{}`", d.incident_id()))
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "- **Mode:** {}\n- **Status:** {}{incident}\n- **Analysed up to:** {} UTC\n",
-        mode_label(report.mode),
-        status_label(report.status),
-        md_hms(report.scan.now)
-    );
-    let _ = writeln!(out, "## Summary\n\n{}\n", headline(report));
-    impact(&mut out, report, topology);
-    timeline(&mut out, report);
-    root_cause(&mut out, report);
-    action(&mut out, report);
-    mttr_section(&mut out, report);
-    let _ = writeln!(out, "## What was not known\n");
-    for line in not_known(report, topology) {
-        let _ = writeln!(out, "- {line}");
-    }
-    let _ = writeln!(out, "\n## Follow-ups\n");
-    for line in follow_ups(report) {
-        let _ = writeln!(out, "- [ ] {line}");
-    }
-    out
-}
-
-#[cfg(test)]
-#[path = "postmortem_tests.rs"]
-mod tests;

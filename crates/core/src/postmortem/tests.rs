@@ -90,7 +90,7 @@ fn open_advisory_incidents_recommend_claim_no_mttr_and_say_what_is_unknown() {
         assert!(title(&report).contains(root), "{}", title(&report));
         let summary = section(&md, "## Summary");
         assert!(
-            summary.contains("Advisory analysis of your data") && summary.contains("still open"),
+            summary.contains("In your data, ") && summary.contains("still open"),
             "{summary}"
         );
         assert!(section(&md, "## Action recommended (advisory: QuantumState changed nothing)").contains(root));
@@ -174,7 +174,7 @@ fn a_simulated_resolution_names_the_simulation_and_compares_with_history() {
         assert_eq!(report.status, ReportStatus::Resolved, "{scenario:?}");
         let md = markdown(&report, &Topology::platform());
         assert_sections(&md);
-        assert!(headline(&report).starts_with("Simulation: "), "{}", headline(&report));
+        assert!(headline(&report).starts_with("Simulated "), "{}", headline(&report));
         assert!(md.contains("## Action taken (in the simulation)"), "{md}");
         let Some(Verdict::Resolved {
             historical_mttr_seconds: Some(h),
