@@ -50,7 +50,7 @@ pub fn AbandonDialog(
         <dialog node_ref=dialog id="abandon-dialog" class="dialog" role="alertdialog" aria-modal="true"
             aria-labelledby="abandon-title" aria-describedby="abandon-text"
             // Escape: the browser would close it; the answer closes it instead.
-            on:cancel=move |ev| { ev.prevent_default(); answer(false) }>
+            on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); answer(false) }>
             <h2 id="abandon-title">"Surgeon is waiting for your approval"</h2>
             <p id="abandon-text">
                 {move || format!("Running {} now abandons the incident that waits: it stays unresolved, and nothing is executed for it.", what())}

@@ -155,8 +155,8 @@ pub fn HeadlineBanner(
         <div id="headline" class=move || format!("headline {}", h().tone.as_str()) tabindex="-1">
             <div class="chips">
                 {move || h().severity.map(|s| {
-                    let whose = if run.get().mode == Mode::Advisory { "Your data" } else { "Simulated" };
-                    view! { <span class=format!("severity {}", s.as_str())>{format!("{whose} · {}", s.as_str())}</span> }
+                    let whose = if run.get().mode == Mode::Advisory { "Your data · " } else { "Simulated · " };
+                    view! { <span class=format!("severity {}", s.as_str())><span class="sim">{whose}</span>{s.as_str()}</span> }
                 })}
                 <span id="verdict"
                     class=move || format!("verdict {}", finished().map(view_model::status_class).unwrap_or("open"))

@@ -19,6 +19,17 @@ fn write_ndjson<T: serde::Serialize>(path: &Path, docs: &[T], corrupt_line: Opti
     std::fs::write(path, text).unwrap();
 }
 
+/// `quantumstate analyze` over these files (`("metrics", path)` → `--metrics path`), then `extra`.
+fn analyze(files: &[(&str, &Path)], extra: &[&str]) -> (bool, String, String) {
+    let mut args = vec!["analyze".to_string()];
+    for (flag, path) in files {
+        args.push(format!("--{flag}"));
+        args.push(path.to_str().unwrap().to_string());
+    }
+    args.extend(extra.iter().map(|a| a.to_string()));
+    quantumstate(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 #[test]
 fn run_prints_a_resolved_report_with_four_decisions_as_json() {
     let (ok, stdout, stderr) = quantumstate(&[
@@ -67,16 +78,10 @@ fn analyze_reports_bad_lines_and_still_finds_the_incident() {
     write_ndjson(&metrics, &data.metrics, Some(5));
     write_ndjson(&logs, &data.logs, None);
     write_ndjson(&incidents, &sim::seeded_incidents(anchor), None);
-    let (ok, stdout, stderr) = quantumstate(&[
-        "analyze",
-        "--metrics",
-        metrics.to_str().unwrap(),
-        "--logs",
-        logs.to_str().unwrap(),
-        "--incidents",
-        incidents.to_str().unwrap(),
-        "--json",
-    ]);
+    let (ok, stdout, stderr) = analyze(
+        &[("metrics", &metrics), ("logs", &logs), ("incidents", &incidents)],
+        &["--json"],
+    );
     assert!(ok, "{stderr}");
     assert!(stderr.contains("line 6"), "{stderr}");
     assert!(stderr.contains("1 bad lines skipped"), "{stderr}");
@@ -120,14 +125,7 @@ fn analyze_works_on_foreign_services_and_sampling() {
     let (m, l) = (dir.path().join("m.ndjson"), dir.path().join("l.ndjson"));
     write_ndjson(&m, &metrics, None);
     write_ndjson(&l, &logs, None);
-    let (ok, stdout, stderr) = quantumstate(&[
-        "analyze",
-        "--metrics",
-        m.to_str().unwrap(),
-        "--logs",
-        l.to_str().unwrap(),
-        "--json",
-    ]);
+    let (ok, stdout, stderr) = analyze(&[("metrics", &m), ("logs", &l)], &["--json"]);
     assert!(ok, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["scan"]["detection"]["service"], "billing-api");
@@ -163,13 +161,7 @@ fn run_says_simulation_and_analyze_says_advisory_without_executed_or_resolved() 
     let (m, l) = (dir.path().join("m.ndjson"), dir.path().join("l.ndjson"));
     write_ndjson(&m, &data.metrics, None);
     write_ndjson(&l, &data.logs, None);
-    let (ok, stdout, stderr) = quantumstate(&[
-        "analyze",
-        "--metrics",
-        m.to_str().unwrap(),
-        "--logs",
-        l.to_str().unwrap(),
-    ]);
+    let (ok, stdout, stderr) = analyze(&[("metrics", &m), ("logs", &l)], &[]);
     assert!(ok, "{stderr}");
     assert!(stdout.starts_with("mode: advisory"), "{stdout}");
     assert!(stdout.contains("status: OPEN: awaiting recovery"), "{stdout}");
@@ -296,15 +288,7 @@ fn analyze_reads_a_replacement_topology_and_names_root_and_impact_on_it() {
         r#"{"dependencies":[{"from":"cart-api","to":"billing-api","why":"charges the cart"}]}"#,
     )
     .unwrap();
-    let args = [
-        "analyze",
-        "--metrics",
-        m.to_str().unwrap(),
-        "--logs",
-        l.to_str().unwrap(),
-        "--json",
-    ];
-    let (ok, stdout, stderr) = quantumstate(&[&args[..], &["--topology", t.to_str().unwrap()]].concat());
+    let (ok, stdout, stderr) = analyze(&[("metrics", &m), ("logs", &l), ("topology", &t)], &["--json"]);
     assert!(ok, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(

@@ -19,28 +19,14 @@ fn dist() -> tempfile::TempDir {
 }
 
 async fn get(config: &ServeConfig, path: &str, encoding: Option<&str>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let mut request = Request::get(path);
-    if let Some(encoding) = encoding {
-        request = request.header(header::ACCEPT_ENCODING, encoding);
-    }
-    let response = app(config)
-        .unwrap()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, headers, body)
+    let accept: Vec<(&str, &str)> = encoding.map(|e| ("accept-encoding", e)).into_iter().collect();
+    get_with(config, path, &accept).await
 }
 
 #[tokio::test]
 async fn serves_index_wasm_with_its_mime_type_and_spa_routes() {
     let dir = dist();
-    let config = ServeConfig {
-        dist: dir.path().to_path_buf(),
-        ..Default::default()
-    };
+    let config = config(&dir);
     let (status, headers, body) = get(&config, "/", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8(body).unwrap().contains("QuantumState"));
@@ -63,10 +49,7 @@ async fn serves_index_wasm_with_its_mime_type_and_spa_routes() {
 #[tokio::test]
 async fn compresses_text_assets_for_clients_that_accept_gzip() {
     let dir = dist();
-    let config = ServeConfig {
-        dist: dir.path().to_path_buf(),
-        ..Default::default()
-    };
+    let config = config(&dir);
     let (status, headers, body) = get(&config, "/app.js", Some("gzip")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
@@ -77,10 +60,7 @@ async fn compresses_text_assets_for_clients_that_accept_gzip() {
 #[tokio::test]
 async fn serves_the_build_precompressed_once_with_brotli_or_gzip() {
     let dir = dist();
-    let config = ServeConfig {
-        dist: dir.path().to_path_buf(),
-        ..Default::default()
-    };
+    let config = config(&dir);
     // index.html, app.js and app_bg.wasm; the second start finds them fresh.
     assert_eq!(serve::precompress(dir.path()).unwrap(), 3);
     assert_eq!(serve::precompress(dir.path()).unwrap(), 0);

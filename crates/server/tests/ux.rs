@@ -84,17 +84,28 @@ async fn in_view(client: &Client) -> Value {
     client.execute(script, vec![]).await.unwrap()
 }
 
-/// Cumulative layout shift since navigation (every shift, input or not).
-async fn layout_shift(client: &Client) -> f64 {
+/// Cumulative layout shift since navigation (every shift, input or not), and
+/// what moved: each shift's time, value and its sources' selectors and rects.
+async fn layout_shift(client: &Client) -> (f64, Value) {
     let script = r#"
         const done = arguments[arguments.length - 1];
         let total = 0;
-        new PerformanceObserver(list => { for (const e of list.getEntries()) total += e.value; })
-            .observe({ type: 'layout-shift', buffered: true });
+        const seen = [];
+        const name = n => !n ? '?' : n.id ? '#' + n.id
+            : (n.nodeName || '').toLowerCase() + (n.className && n.className.baseVal === undefined ? '.' + String(n.className).trim().split(/\s+/).join('.') : '');
+        const rect = r => [Math.round(r.y), Math.round(r.height)];
+        new PerformanceObserver(list => {
+            for (const e of list.getEntries()) {
+                total += e.value;
+                seen.push({ t: Math.round(e.startTime), v: +e.value.toFixed(4),
+                    moved: (e.sources || []).map(s => `${name(s.node)} ${rect(s.previousRect)}→${rect(s.currentRect)}`) });
+            }
+        }).observe({ type: 'layout-shift', buffered: true });
         // Buffered entries arrive in the observer's first callback, queued as a task.
-        setTimeout(() => done(total), 50);
+        setTimeout(() => done([total, seen]), 50);
     "#;
-    client.execute_async(script, vec![]).await.unwrap().as_f64().unwrap()
+    let found = client.execute_async(script, vec![]).await.unwrap();
+    (found[0].as_f64().unwrap(), found[1].clone())
 }
 
 #[tokio::test]
@@ -150,9 +161,12 @@ async fn after_one_click_the_story_is_on_screen_and_nothing_shifts() {
                 json!({ "verdict": true, "first_card": true, "chart": true }),
                 "{scenario} at {width}x{height}"
             );
-            let cls = layout_shift(&client).await;
-            eprintln!("layout shift, {scenario} at {width}x{height}: {cls:.4}");
-            assert!(cls < 0.05, "{scenario} at {width}x{height}: layout shift {cls:.3}");
+            let (cls, shifts) = layout_shift(&client).await;
+            eprintln!("layout shift, {scenario} at {width}x{height}: {cls:.4} {shifts}");
+            assert!(
+                cls < 0.05,
+                "{scenario} at {width}x{height}: layout shift {cls:.3}: {shifts:#}"
+            );
             if scenario == "memory-leak" {
                 // Told to the end: the service recovered, and the headline says how.
                 let class = wait(&client, ".service[data-service='payment-service']")
@@ -303,8 +317,11 @@ async fn every_state_passes_axe_in_both_themes_and_the_gate_takes_focus() {
                     "dialog {theme} {width}"
                 );
             }
-            let keys = |k: &'static str| async move {
-                client.active_element().await.unwrap().send_keys(k).await.unwrap();
+            let keys = |k: &'static str| {
+                let client = &client;
+                async move {
+                    client.active_element().await.unwrap().send_keys(k).await.unwrap();
+                }
             };
             keys("\u{E004}").await;
             assert_eq!(active().await, json!("abandon"), "Tab to the other answer");

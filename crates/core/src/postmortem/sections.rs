@@ -2,7 +2,7 @@
 //! cause, action, MTTR against history, what was not known, follow-ups.
 
 use super::{data_end, minutes};
-use crate::agents::narrate::{self, cause_words, class_words, mttr};
+use crate::agents::narrate::{self, class_words, mttr, status_label};
 use crate::agents::{percent, with_unit, IncidentReport, Mode, ReportStatus, RootCause, Verdict};
 use crate::time::{hm, md_hms};
 use crate::topology::Topology;

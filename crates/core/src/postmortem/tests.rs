@@ -1,4 +1,5 @@
 use super::*;
+use crate::agents::{ReportStatus, Verdict};
 use crate::agents::{AgentConfig, Pipeline};
 use crate::sim::family::{self, Ending, Spec, Story};
 use crate::sim::{Scenario, SimConfig};
