@@ -1,7 +1,7 @@
 //! The one question the app asks: starting another run while Surgeon waits
 //! for approval abandons that incident. A modal `<dialog>` (the page behind it
-//! is inert, so focus stays inside), Escape and "Keep waiting" cancel, and
-//! focus returns to what had it.
+//! is inert; Tab cycles between its two answers), Escape and "Keep waiting"
+//! cancel, and focus returns to what had it.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -50,7 +50,25 @@ pub fn AbandonDialog(
         <dialog node_ref=dialog id="abandon-dialog" class="dialog" role="alertdialog" aria-modal="true"
             aria-labelledby="abandon-title" aria-describedby="abandon-text"
             // Escape: the browser would close it; the answer closes it instead.
-            on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); answer(false) }>
+            on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); answer(false) }
+            // Tab cycles between the two answers (a modal dialog would let it out to the browser).
+            on:keydown=move |ev: web_sys::KeyboardEvent| {
+                if ev.key() != "Tab" {
+                    return;
+                }
+                let id = focused().map(|e| e.id()).unwrap_or_default();
+                let next = match (id.as_str(), ev.shift_key()) {
+                    ("abandon", false) => "keep-waiting",
+                    ("keep-waiting", true) => "abandon",
+                    _ => return,
+                };
+                ev.prevent_default();
+                if let Some(el) = dialog.get_untracked().and_then(|d| d.query_selector(&format!("#{next}")).ok().flatten()) {
+                    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = el.focus();
+                    }
+                }
+            }>
             <h2 id="abandon-title">"Surgeon is waiting for your approval"</h2>
             <p id="abandon-text">
                 {move || format!("Running {} now abandons the incident that waits: it stays unresolved, and nothing is executed for it.", what())}
