@@ -3,6 +3,7 @@
 use crate::view_model::{ChartData, EventKind};
 use chrono::{DateTime, Utc};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use quantumstate_core::DecisionDoc;
 use quantumstate_core::MetricType;
@@ -190,8 +191,32 @@ pub fn draw_metric(canvas: &HtmlCanvasElement, data: &ChartData, p: Palette) -> 
         focus: data.focus_from.map_or(start, secs).clamp(start, end),
         end,
     };
-    let y_max = data.points.iter().map(|q| q.max).fold(data.alarm, f64::max) * 1.22;
-    let (w, _) = root.dim_in_pixel();
+    let (w, h) = root.dim_in_pixel();
+    // The event labels, staggered into rows so none overlap, in a band above
+    // the data (the curve and the alarm line never run under a label).
+    let plot_w = f64::from(w.saturating_sub(66).max(1));
+    let plot_h = f64::from(h.saturating_sub(64).max(1));
+    let mut rows_end: Vec<f64> = Vec::new();
+    let labels: Vec<(f64, f64, usize)> = data
+        .events
+        .iter()
+        .map(|e| {
+            let x = axis.x(secs(e.at));
+            let label_w = (e.label.chars().count() as f64 * 6.4 + 8.0) / plot_w;
+            // Right of the line when there is room, else left of it.
+            let left = if x + label_w > 1.0 { x - label_w } else { x + 0.004 };
+            let row = rows_end.iter().position(|end| *end < left).unwrap_or(rows_end.len());
+            if row == rows_end.len() {
+                rows_end.push(f64::NEG_INFINITY);
+            }
+            rows_end[row] = left + label_w;
+            (x, left, row)
+        })
+        .collect();
+    const ROW_PX: f64 = 13.0;
+    let band_px = 4.0 + ROW_PX * rows_end.len() as f64;
+    let top = data.points.iter().map(|q| q.max).fold(data.alarm, f64::max);
+    let y_max = (top * 1.12).max(top / (1.0 - (band_px / plot_h).min(0.6)));
     let mut chart = ChartBuilder::on(&root)
         .margin(10)
         .margin_right(16)
@@ -260,16 +285,17 @@ pub fn draw_metric(canvas: &HtmlCanvasElement, data: &ChartData, p: Palette) -> 
             format!("alarm {}", tick(data.alarm, y_max)),
             (
                 0.005 + if axis.compressed() { HISTORY_SHARE } else { 0.0 },
-                data.alarm + y_max * 0.015,
+                data.alarm + y_max * 0.01,
             ),
-            ("sans-serif", 11).into_font().color(&p.alarm),
+            // Above the line, not across it.
+            ("sans-serif", 11)
+                .into_font()
+                .color(&p.alarm)
+                .pos(Pos::new(HPos::Left, VPos::Bottom)),
         )])
         .map_err(err)?;
-    // Event lines, their labels staggered into rows so none overlap.
-    let (plot_w, _) = chart.plotting_area().dim_in_pixel();
-    let mut rows_end: Vec<f64> = Vec::new();
-    for e in &data.events {
-        let x = axis.x(secs(e.at));
+    // Event lines, each labelled in its row of the band above the data.
+    for (e, (x, left, row)) in data.events.iter().zip(labels) {
         if !(0.0..=1.0).contains(&x) {
             continue;
         }
@@ -291,18 +317,10 @@ pub fn draw_metric(canvas: &HtmlCanvasElement, data: &ChartData, p: Palette) -> 
                 .draw_series(LineSeries::new(line, color.stroke_width(2)))
                 .map_err(err)?;
         }
-        let label_w = (e.label.chars().count() as f64 * 6.4 + 8.0) / f64::from(plot_w.max(1));
-        // Right of the line when there is room, else left of it.
-        let left = if x + label_w > 1.0 { x - label_w } else { x + 0.004 };
-        let row = rows_end.iter().position(|end| *end < left).unwrap_or(rows_end.len());
-        if row == rows_end.len() {
-            rows_end.push(f64::NEG_INFINITY);
-        }
-        rows_end[row] = left + label_w;
         chart
             .draw_series([Text::new(
                 e.label.clone(),
-                (left, y_max * (0.985 - 0.075 * row as f64)),
+                (left, y_max * (1.0 - (2.0 + ROW_PX * row as f64) / plot_h)),
                 ("sans-serif", 11).into_font().color(&color),
             )])
             .map_err(err)?;

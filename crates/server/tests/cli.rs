@@ -301,13 +301,13 @@ fn analyze_reads_a_replacement_topology_and_names_root_and_impact_on_it() {
     assert_eq!(report["plan"]["action"], "fail_over_database");
 
     // The seed's graph knows neither name: no impact can be claimed.
-    let (ok, stdout, stderr) = quantumstate(&args);
+    let (ok, stdout, stderr) = analyze(&[("metrics", &m), ("logs", &l)], &["--json"]);
     assert!(ok, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["investigation"]["impacted"], serde_json::json!([]));
 
     std::fs::write(&t, "{not json").unwrap();
-    let (ok, _, stderr) = quantumstate(&[&args[..], &["--topology", t.to_str().unwrap()]].concat());
+    let (ok, _, stderr) = analyze(&[("metrics", &m), ("logs", &l), ("topology", &t)], &["--json"]);
     assert!(!ok && stderr.contains("not a dependency graph"), "{stderr}");
 }
 
