@@ -238,7 +238,13 @@ pub fn headline(run: &RunState, shown: usize) -> Headline {
     let whole = |cs: &[narrate::Clause], first: bool| {
         cs.iter()
             .enumerate()
-            .map(|(i, c)| if i == 0 && first { c.text.clone() } else { format!("; {}", c.text) })
+            .map(|(i, c)| {
+                if i == 0 && first {
+                    c.text.clone()
+                } else {
+                    format!("; {}", c.text)
+                }
+            })
             .collect::<String>()
     };
     let untold = if rest.is_empty() {

@@ -418,10 +418,7 @@ fn analyze_markdown_of_an_open_incident_claims_no_mttr() {
     assert_has(
         &md,
         "## Follow-ups",
-        &[
-            "analyse again with data after",
-            "Decide on the recommended rollback",
-        ],
+        &["analyse again with data after", "Decide on the recommended rollback"],
     );
     for claim in ["RESOLVED", "resolved in the data", "Executed", "Simulation"] {
         assert!(!md.contains(claim), "{claim:?} claimed:\n{md}");
@@ -482,18 +479,12 @@ fn run_markdown_resolved_open_and_quiet() {
     assert_has(
         &md,
         "## Summary",
-        &[
-            "Simulated checkout-service deployment regression",
-            "rolled back to",
-        ],
+        &["Simulated checkout-service deployment regression", "rolled back to"],
     );
     assert_has(&md, "## Impact", &["checkout-service (us-east-1)", "recovered 15:"]);
     let timeline = section(&md, "## Timeline (UTC)");
     assert_agents_in_order(timeline);
-    assert!(
-        timeline.contains("Surgeon (simulated): rollback of"),
-        "{timeline}"
-    );
+    assert!(timeline.contains("Surgeon (simulated): rollback of"), "{timeline}");
     assert_has(
         &md,
         "## Root cause",
@@ -518,7 +509,10 @@ fn run_markdown_resolved_open_and_quiet() {
     assert_has(
         &md,
         "## Summary",
-        &["Simulated payment-service memory leak", "Surgeon waits for your approval"],
+        &[
+            "Simulated payment-service memory leak",
+            "Surgeon waits for your approval",
+        ],
     );
     assert_has(
         &md,

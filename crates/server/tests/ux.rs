@@ -300,11 +300,18 @@ async fn every_state_passes_axe_in_both_themes_and_the_gate_takes_focus() {
             // gives focus back to the button.
             let active = || async {
                 client
-                    .execute("return document.activeElement.id || document.activeElement.dataset.scenario", vec![])
+                    .execute(
+                        "return document.activeElement.id || document.activeElement.dataset.scenario",
+                        vec![],
+                    )
                     .await
                     .unwrap()
             };
-            wait(&client, "button[data-scenario='memory-leak']").await.click().await.unwrap();
+            wait(&client, "button[data-scenario='memory-leak']")
+                .await
+                .click()
+                .await
+                .unwrap();
             let dialog = wait(&client, "#abandon-dialog[open]").await;
             assert_eq!(dialog.attr("role").await.unwrap().as_deref(), Some("alertdialog"));
             assert!(dialog.text().await.unwrap().contains("Memory leak"));
@@ -337,7 +344,11 @@ async fn every_state_passes_axe_in_both_themes_and_the_gate_takes_focus() {
                 let threshold = client.find(Locator::Css("#threshold")).await.unwrap();
                 threshold.clear().await.unwrap();
                 threshold.send_keys("0.8\u{E007}").await.unwrap();
-                wait(&client, "button[data-scenario='memory-leak']").await.click().await.unwrap();
+                wait(&client, "button[data-scenario='memory-leak']")
+                    .await
+                    .click()
+                    .await
+                    .unwrap();
                 wait(&client, "#abandon").await.click().await.unwrap();
                 wait(&client, "#verdict.resolved").await;
                 assert!(!client.title().await.unwrap().starts_with("Approval needed"));

@@ -1,6 +1,6 @@
 use super::*;
-use crate::agents::{ReportStatus, Verdict};
 use crate::agents::{AgentConfig, Pipeline};
+use crate::agents::{ReportStatus, Verdict};
 use crate::sim::family::{self, Ending, Spec, Story};
 use crate::sim::{Scenario, SimConfig};
 use crate::store::MemoryStore;

@@ -119,10 +119,7 @@ fn remedy(story: &Story, status: Option<ReportStatus>) -> Option<String> {
 /// ", 41 min faster than the 68-min average of past incidents", or not faster.
 fn against_history(mttr: i64, historical: Option<u64>) -> String {
     match historical.map(|h| (h as i64 + 30) / 60) {
-        Some(h) if h > mttr => format!(
-            ", {} min faster than the {h}-min average of past incidents",
-            h - mttr
-        ),
+        Some(h) if h > mttr => format!(", {} min faster than the {h}-min average of past incidents", h - mttr),
         Some(h) => format!(", not faster than the {h}-min average of past incidents"),
         None => String::new(),
     }

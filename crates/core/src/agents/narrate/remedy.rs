@@ -82,7 +82,11 @@ fn why(plan: &Plan, inv: &Investigation) -> String {
         other => format!("the evidence is {}", cause_words(other)),
     };
     let fit = match (plan.class, plan.fits) {
-        (Some(c), true) => format!("; {} is a listed remedy for {}", action_name(plan.action), class_words(c)),
+        (Some(c), true) => format!(
+            "; {} is a listed remedy for {}",
+            action_name(plan.action),
+            class_words(c)
+        ),
         (Some(c), false) => format!(
             "; {} is not a listed remedy for {} (confidence ×0.85)",
             action_name(plan.action),
