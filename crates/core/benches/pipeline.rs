@@ -1,8 +1,8 @@
 //! Generation throughput and the whole incident pipeline on the default scenario
 //! (memory leak, seed 42: 3 h 25 min of history at 30 s). `cargo bench -p quantumstate-core`;
 //! `scripts/bench.sh` reads the results from `target/criterion/{generate,pipeline}/memory-leak`;
-//! `prune/memory-leak` is the embedded store's per-click prune (`KeepIds::of` and
-//! `MemoryStore::prune_telemetry` over the previous run's and the new run's telemetry).
+//! `replace/{write-then-prune,memory-store}` time a click's replacement of the
+//! previous run's telemetry on the embedded store, the general way and its own.
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -51,31 +51,49 @@ fn pipeline(c: &mut Criterion) {
     group.finish();
 }
 
-fn prune(c: &mut Criterion) {
+fn replace(c: &mut Criterion) {
     // A click on the embedded store: the previous run's telemetry is there,
-    // the new run's is written, then everything not among its ids goes.
+    // and the new run's replaces it. `write-then-prune` is the general path
+    // (`KeepIds::of` and `prune_telemetry` format every id to tell old from
+    // new); `memory-store` is `MemoryStore::replace_telemetry`.
     let before = sim::generate(&SimConfig::new(
         Scenario::ErrorSpike,
         7,
         Utc.with_ymd_and_hms(2026, 2, 13, 14, 0, 0).unwrap(),
     ));
     let data = sim::generate(&config());
-    let mut group = c.benchmark_group("prune");
+    let holding_before = || {
+        let store = MemoryStore::new();
+        futures::executor::block_on(store.write_telemetry(&before.metrics, &before.logs, &mut |_, _| {})).unwrap();
+        store
+    };
+    let mut group = c.benchmark_group("replace");
     group.throughput(Throughput::Elements(data.len() as u64));
-    group.bench_function("memory-leak", |b| {
+    group.bench_function("write-then-prune", |b| {
         b.iter_batched(
-            || {
-                let store = MemoryStore::new();
+            holding_before,
+            |store| {
                 futures::executor::block_on(async {
-                    for d in [&before, &data] {
-                        store.write_metrics(&d.metrics).await.unwrap();
-                        store.write_logs(&d.logs).await.unwrap();
-                    }
+                    store
+                        .write_telemetry(&data.metrics, &data.logs, &mut |_, _| {})
+                        .await
+                        .unwrap();
+                    store
+                        .prune_telemetry(&KeepIds::of(&data.metrics, &data.logs))
+                        .await
+                        .unwrap();
                 });
                 store
             },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("memory-store", |b| {
+        b.iter_batched(
+            holding_before,
             |store| {
-                futures::executor::block_on(store.prune_telemetry(&KeepIds::of(&data.metrics, &data.logs))).unwrap();
+                futures::executor::block_on(store.replace_telemetry(&data.metrics, &data.logs, &mut |_, _| {}))
+                    .unwrap();
                 store
             },
             BatchSize::LargeInput,
@@ -84,5 +102,5 @@ fn prune(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, generation, pipeline, prune);
+criterion_group!(benches, generation, pipeline, replace);
 criterion_main!(benches);
