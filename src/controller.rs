@@ -40,6 +40,8 @@ const STORAGE_PROXY: &str = "quantumstate.proxy";
 pub enum Start {
     One(Scenario),
     All,
+    /// Something else (an analysis of the user's data), kept to run on "abandon".
+    Other(&'static str),
 }
 
 impl Start {
@@ -48,6 +50,7 @@ impl Start {
         match self {
             Start::One(s) => s.title(),
             Start::All => "every scenario in sequence",
+            Start::Other(what) => what,
         }
     }
 }
@@ -101,6 +104,8 @@ pub struct Controller {
     pub own: crate::own_data::OwnData,
     /// A start the user asked for while Surgeon waits: the dialog asks first.
     pub asking: RwSignal<Option<Start>>,
+    /// What `Start::Other` runs once the user agrees.
+    then: StoredValue<Option<Box<dyn FnOnce()>>, LocalStorage>,
 }
 
 /// The controller as the pipeline's listener: busy text, per-agent timing, panels.
@@ -191,6 +196,7 @@ impl Controller {
             pending: RwSignal::new(None),
             own: crate::own_data::OwnData::new(),
             asking: RwSignal::new(None),
+            then: StoredValue::new_local(None),
         };
         crate::ui::apply_theme(dark);
         c
@@ -263,7 +269,26 @@ impl Controller {
         };
         if abandon {
             crate::ui::restore_title();
-            self.begin(start);
+            match start {
+                Start::Other(_) => {
+                    if let Some(go) = self.then.try_update_value(Option::take).flatten() {
+                        self.pending.set(None);
+                        self.run.update(|r| r.status = None);
+                        go();
+                    }
+                }
+                _ => self.begin(start),
+            }
+        }
+    }
+
+    /// Run `go` now, or once the user agrees to abandon the incident that
+    /// waits for approval (the dialog asks first).
+    pub(crate) fn start_or_ask(&self, what: &'static str, go: impl FnOnce() + 'static) {
+        if self.may_start(Start::Other(what)) {
+            go();
+        } else {
+            self.then.set_value(Some(Box::new(go)));
         }
     }
 
@@ -293,6 +318,7 @@ impl Controller {
                 Scenario::RedHerring,
                 Scenario::Healthy,
             ],
+            Start::Other(_) => return,
         };
         self.run_sequence(scenarios, self.fresh_anchor());
     }

@@ -101,7 +101,10 @@ async fn the_advisory_story_says_your_data_and_recommends() {
             assert!(h.sentence.starts_with("In your data, "), "{words}");
             assert!(h.sentence.contains("Surgeon recommends: "), "{words}");
         } else {
-            assert!(h.sentence.starts_with("Advisory analysis of your data: no incident"), "{words}");
+            assert!(
+                h.sentence.starts_with("Advisory analysis of your data: no incident"),
+                "{words}"
+            );
         }
         let md = view_model::postmortem_markdown(&run).unwrap();
         assert!(

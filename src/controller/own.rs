@@ -24,9 +24,14 @@ impl Controller {
     /// Read `files` (the file input or a drop) off the main thread; the
     /// analysis starts once every file is read.
     pub fn read_own_files(&self, files: Vec<web_sys::File>) {
-        if files.is_empty() || self.busy.get_untracked().is_some() || !self.may_start("an analysis of your data") {
+        if files.is_empty() || self.busy.get_untracked().is_some() {
             return;
         }
+        let c = *self;
+        self.start_or_ask("an analysis of your data", move || c.read_own_files_now(files));
+    }
+
+    fn read_own_files_now(&self, files: Vec<web_sys::File>) {
         let own = self.own;
         own.job.set_value(None);
         own.message.set(None);
@@ -220,9 +225,14 @@ impl Controller {
     /// Elasticsearch mode: the agents over what the indices hold now, in
     /// advisory mode; no scenario is written.
     pub fn analyse_indices(&self) {
-        if self.is_busy() || !self.may_start("an analysis of the indices") {
+        if self.is_busy() {
             return;
         }
+        let c = *self;
+        self.start_or_ask("an analysis of the indices", move || c.analyse_indices_now());
+    }
+
+    fn analyse_indices_now(&self) {
         let c = *self;
         spawn_local(async move {
             c.leave_own_data();

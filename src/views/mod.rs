@@ -3,8 +3,8 @@
 
 mod audit;
 mod charts;
-mod export;
 mod dialog;
+mod export;
 mod header;
 mod health;
 mod own_data;

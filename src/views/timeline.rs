@@ -1,6 +1,6 @@
 use crate::view_model::{self, RunState};
 use leptos::prelude::*;
-use quantumstate_core::agents::{narrate, ReportStatus};
+use quantumstate_core::agents::{narrate, Mode, ReportStatus};
 use quantumstate_core::Agent;
 
 fn role(agent: Agent) -> &'static str {

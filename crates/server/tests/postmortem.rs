@@ -277,11 +277,7 @@ fn analyze_markdown_of_a_resolved_incident_in_csv_metrics() {
     assert_has(
         &md,
         "## Summary",
-        &[
-            "In your data, ",
-            "resolved in the data at",
-            "after rollback at 08:46",
-        ],
+        &["In your data, ", "resolved in the data at", "after rollback at 08:46"],
     );
     assert_has(
         &md,

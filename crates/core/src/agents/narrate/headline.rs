@@ -107,7 +107,10 @@ fn remedy(story: &Story, status: Option<ReportStatus>) -> Option<String> {
     }
     let plan = story.plan?;
     Some(match (story.mode, status) {
-        (Mode::Advisory, _) => format!("Surgeon recommends: {} (not carried out by QuantumState)", plan_summary(plan)),
+        (Mode::Advisory, _) => format!(
+            "Surgeon recommends: {} (not carried out by QuantumState)",
+            plan_summary(plan)
+        ),
         (Mode::Simulation, Some(ReportStatus::AwaitingApproval)) => {
             format!("Surgeon waits for your approval to {}", action(plan, false))
         }
