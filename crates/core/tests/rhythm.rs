@@ -7,23 +7,11 @@
 use chrono::{DateTime, TimeDelta, TimeZone, Timelike, Utc};
 use quantumstate_core::agents::AgentConfig;
 use quantumstate_core::eval::condition_score::scan_case;
-use quantumstate_core::eval::conditions::{Case, Expect};
+use quantumstate_core::eval::conditions::{healthy_level, Case, Expect};
 use quantumstate_core::model::{MetricDoc, MetricType, Service};
 use quantumstate_core::sim::rng::SimRng;
 
 const CASES: usize = 60;
-
-/// The healthy level and noise of a metric (AR(1), as in the condition families).
-fn level(metric: MetricType, k: usize) -> (f64, f64) {
-    let shift = k as f64;
-    match metric {
-        MetricType::MemoryPercent => (47.0 + 2.0 * shift, 1.2),
-        MetricType::CpuPercent => (30.0 + 2.0 * shift, 2.5),
-        MetricType::ErrorRate => (0.3, 0.1),
-        MetricType::RequestLatencyMs => (110.0 + 10.0 * shift, 7.0),
-        MetricType::RequestsPerMin => (700.0 + 40.0 * shift, 18.0),
-    }
-}
 
 /// A case: `hours` of history ending at `now`, traffic peaking at `peak_hour`.
 fn case(i: usize, rng: &mut SimRng, now: DateTime<Utc>) -> Case {
@@ -36,7 +24,7 @@ fn case(i: usize, rng: &mut SimRng, now: DateTime<Utc>) -> Case {
     let mut docs = Vec::new();
     for (k, service) in services.iter().enumerate() {
         for metric in MetricType::ALL {
-            let (mean, sigma) = level(metric, k);
+            let (mean, sigma) = healthy_level(metric, k as f64);
             let swing = match metric {
                 MetricType::RequestsPerMin => amplitude,
                 MetricType::CpuPercent | MetricType::RequestLatencyMs => 0.8 * amplitude,

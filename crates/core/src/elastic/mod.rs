@@ -366,35 +366,8 @@ impl<T: Transport> Store for ElasticStore<T> {
         logs: &[LogDoc],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<u64, StoreError> {
-        let total = metrics.len() + logs.len();
-        // Both writers report; the sum is what has been written.
-        let done = std::cell::RefCell::new(([0usize; 2], progress));
-        let report = |which: usize, written: usize| {
-            let mut d = done.borrow_mut();
-            d.0[which] = written;
-            let sum = d.0[0] + d.0[1];
-            (d.1)(sum, total);
-        };
-        let (m, l) = futures_util::future::try_join(
-            bulk::write(
-                &self.transport,
-                &self.names.name(Index::Metrics),
-                metrics,
-                &self.bulk,
-                Refresh::Now,
-                &mut |p| report(0, p.written),
-            ),
-            bulk::write(
-                &self.transport,
-                &self.names.name(Index::Logs),
-                logs,
-                &self.bulk,
-                Refresh::Now,
-                &mut |p| report(1, p.written),
-            ),
-        )
-        .await?;
-        Ok(m.written + l.written)
+        self.write_both(metrics, logs, 0, metrics.len() + logs.len(), progress)
+            .await
     }
 
     /// Only what the store lacks: see [`ElasticStore::sync_telemetry`].

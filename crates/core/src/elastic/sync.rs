@@ -274,7 +274,7 @@ impl<T: Transport> ElasticStore<T> {
     }
 
     /// Metrics and logs at once, progress offset by `done`.
-    async fn write_both(
+    pub(super) async fn write_both(
         &self,
         metrics: &[MetricDoc],
         logs: &[LogDoc],

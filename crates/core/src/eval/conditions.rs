@@ -89,7 +89,12 @@ pub fn poisson(rng: &mut SimRng, rate: f64) -> f64 {
 
 /// Healthy level and AR(1) noise of a metric.
 fn level(metric: MetricType, service: Service) -> (f64, f64) {
-    let shift = f64::from(service as u8);
+    healthy_level(metric, f64::from(service as u8))
+}
+
+/// Healthy level and AR(1) noise of a metric on the `shift`-th service of a
+/// generated family (also used by the core's family tests).
+pub fn healthy_level(metric: MetricType, shift: f64) -> (f64, f64) {
     match metric {
         MetricType::MemoryPercent => (47.0 + 2.0 * shift, 1.2),
         MetricType::CpuPercent => (30.0 + 2.0 * shift, 2.5),
