@@ -294,7 +294,8 @@ async fn your_own_files_are_read_judged_in_advisory_mode_and_exported() {
         let md = md.as_str().unwrap();
         assert!(md.starts_with("# Post-mortem: "), "{what}: {md}");
         assert!(md.contains(&format!(" on {ROOT}, ")), "{what}: {md}");
-        assert!(md.contains("Advisory analysis of your data"), "{what}: {md}");
+        assert!(md.contains("- **Mode:** advisory"), "{what}: {md}");
+        assert!(md.contains("\n\nIn your data, "), "{what}: summary:\n{md}");
         assert!(md.contains("E_BILLING_PANIC"), "{what}: evidence chain:\n{md}");
         assert!(
             md.contains(if case.resolved { "RESOLVED" } else { "OPEN" }),
