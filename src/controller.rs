@@ -359,6 +359,16 @@ impl Controller {
         run.status.is_some() && self.revealed.get() < run.cards()
     }
 
+    /// A new run's story begins: no error, no reveal under way, no peaks kept
+    /// from the last run, and `run` as the state to tell.
+    fn new_story(&self, run: RunState) {
+        self.error.set(None);
+        self.reveal_gen.update_value(|g| *g += 1);
+        self.revealed.set(0);
+        self.health_peak.set(Vec::new());
+        self.run.set(run);
+    }
+
     fn agents(&self) -> AgentConfig {
         AgentConfig {
             approval_threshold: self.knobs.threshold.get_untracked(),
@@ -367,15 +377,11 @@ impl Controller {
     }
 
     async fn run_one(self, scenario: Scenario, anchor: DateTime<Utc>) {
-        self.error.set(None);
         let store = self.store();
         let mut config = quantumstate_core::SimConfig::new(scenario, self.knobs.seed.get_untracked(), anchor);
         config.intensity = self.knobs.intensity.get_untracked();
         config.target = self.knobs.target.get_untracked();
-        self.reveal_gen.update_value(|g| *g += 1);
-        self.revealed.set(0);
-        self.health_peak.set(Vec::new());
-        self.run.set(RunState::default());
+        self.new_story(RunState::default());
         self.busy.set(Some(format!(
             "Generating and writing {} to the {}…",
             scenario.title(),

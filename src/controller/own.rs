@@ -187,15 +187,11 @@ impl Controller {
 
     /// The agents in advisory mode over `store`, told like a scenario.
     async fn run_advisory(self, store: AppStore, own: OwnRun) {
-        self.error.set(None);
         self.notice.set(None);
         self.share.set(None);
-        self.reveal_gen.update_value(|g| *g += 1);
-        self.revealed.set(0);
-        self.health_peak.set(Vec::new());
         self.health.set(Vec::new());
         self.chart.set(None);
-        self.run.set(RunState {
+        self.new_story(RunState {
             mode: Mode::Advisory,
             own: Some(own),
             ..RunState::default()
