@@ -7,7 +7,7 @@
 use chrono::{TimeDelta, TimeZone, Utc};
 use quantumstate_app::own_data::collect::Collector;
 use quantumstate_app::view_model::{self, RunState};
-use quantumstate_core::agents::{AgentConfig, Mode, Pipeline};
+use quantumstate_core::agents::{AgentConfig, Pipeline};
 use quantumstate_core::sim::{self, Scenario, SimConfig};
 use quantumstate_core::{MemoryStore, MetricType, Store};
 use wasm_bindgen_test::*;
@@ -81,15 +81,7 @@ async fn the_advisory_story_says_your_data_and_recommends() {
         };
         let run = RunState {
             own: Some(own),
-            mode: Mode::Advisory,
-            scan: Some(report.scan.clone()),
-            investigation: report.investigation.clone(),
-            plan: report.plan.clone(),
-            remediation: report.remediation.clone(),
-            verification: report.verification.clone(),
-            status: Some(report.status),
-            decisions: std::array::from_fn(|i| report.decision_of(quantumstate_core::Agent::ALL[i]).cloned()),
-            ..RunState::default()
+            ..RunState::from_report(report.clone())
         };
         let h = view_model::headline(&run, 4);
         let words = format!("{scenario:?}: {}", h.sentence);

@@ -41,13 +41,7 @@ async fn loading_reports_progress_and_the_chart_tells_the_whole_story() {
     let report = pipeline.run(loaded.truth.timeline.end).await.unwrap();
     let run = RunState {
         loaded: Some(loaded),
-        scan: Some(report.scan),
-        investigation: report.investigation,
-        plan: report.plan,
-        remediation: report.remediation,
-        verification: report.verification,
-        status: Some(report.status),
-        ..RunState::default()
+        ..RunState::from_report(report)
     };
     let chart = api::chart_data(&store, &run).await.unwrap().unwrap();
     assert_eq!(
@@ -180,20 +174,9 @@ async fn run_scenario(scenario: Scenario, seed: u64) -> (MemoryStore, RunState) 
         .run(loaded.truth.timeline.end)
         .await
         .unwrap();
-    let mut decisions: [Option<quantumstate_core::DecisionDoc>; 4] = Default::default();
-    for (slot, d) in decisions.iter_mut().zip(report.decisions) {
-        *slot = Some(d);
-    }
     let run = RunState {
         loaded: Some(loaded),
-        scan: Some(report.scan),
-        investigation: report.investigation,
-        plan: report.plan,
-        remediation: report.remediation,
-        verification: report.verification,
-        status: Some(report.status),
-        decisions,
-        ..RunState::default()
+        ..RunState::from_report(report)
     };
     (store, run)
 }

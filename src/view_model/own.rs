@@ -6,7 +6,7 @@ use super::RunState;
 use chrono::{DateTime, Utc};
 use quantumstate_core::agents::{IncidentReport, ReportStatus};
 use quantumstate_core::topology::Topology;
-use quantumstate_core::{postmortem, MetricType, Service};
+use quantumstate_core::{postmortem, Agent, MetricType, Service};
 
 /// One service found in the user's metrics.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +87,24 @@ impl RunState {
     pub fn data_end(&self) -> Option<DateTime<Utc>> {
         let own = self.own.as_ref().map(|o| o.end);
         self.loaded.as_ref().map(|l| l.truth.timeline.end).or(own)
+    }
+
+    /// A finished run's state from its typed report, the inverse of
+    /// [`finished_report`]: each agent's last audit record in its slot. The
+    /// caller says what the run was about (`loaded` or `own`).
+    pub fn from_report(report: IncidentReport) -> RunState {
+        let decisions = std::array::from_fn(|i| report.decision_of(Agent::ALL[i]).cloned());
+        RunState {
+            mode: report.mode,
+            scan: Some(report.scan),
+            investigation: report.investigation,
+            plan: report.plan,
+            remediation: report.remediation,
+            verification: report.verification,
+            status: Some(report.status),
+            decisions,
+            ..RunState::default()
+        }
     }
 }
 
