@@ -5,6 +5,7 @@
 //! counts, metrics as CSV or NDJSON.
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use quantumstate_testkit::postmortem::{assert_sections, section};
 use serde_json::json;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -14,17 +15,6 @@ use common::quantumstate;
 
 const INTERVAL_SECS: i64 = 45;
 const REGION: &str = "ap-south-1";
-const SECTIONS: [&str; 9] = [
-    "# Post-mortem: ",
-    "## Summary",
-    "## Impact",
-    "## Timeline (UTC)",
-    "## Root cause",
-    "## Action",
-    "## MTTR against history",
-    "## What was not known",
-    "## Follow-ups",
-];
 
 /// A small deterministic generator of our own (xorshift).
 struct Noise(u64);
@@ -226,27 +216,10 @@ fn analyze(files: &Files, format: &[&str]) -> (bool, String, String) {
     quantumstate(&[&args[..], format].concat())
 }
 
-/// The text of the section starting at `heading`.
-fn section<'a>(md: &'a str, heading: &str) -> &'a str {
-    let start = md.find(heading).unwrap_or_else(|| panic!("no {heading:?}:\n{md}"));
-    let rest = &md[start + heading.len()..];
-    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
-}
-
 fn assert_has(md: &str, heading: &str, parts: &[&str]) {
     let text = section(md, heading);
     for p in parts {
         assert!(text.contains(p), "{heading}: {p:?} missing:\n{text}");
-    }
-}
-
-fn assert_sections(md: &str) {
-    let mut at = 0;
-    for s in SECTIONS {
-        let found = md[at..]
-            .find(s)
-            .unwrap_or_else(|| panic!("{s:?} missing or out of order:\n{md}"));
-        at += found + s.len();
     }
 }
 

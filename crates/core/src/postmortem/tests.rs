@@ -7,18 +7,7 @@ use crate::store::MemoryStore;
 use crate::taxonomy::Class;
 use crate::Store;
 use chrono::TimeZone;
-
-const SECTIONS: [&str; 9] = [
-    "# Post-mortem: ",
-    "## Summary",
-    "## Impact",
-    "## Timeline (UTC)",
-    "## Root cause",
-    "## Action",
-    "## MTTR against history",
-    "## What was not known",
-    "## Follow-ups",
-];
+use quantumstate_testkit::postmortem::{assert_sections, section};
 
 fn anchor() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 3, 11, 0, 0).unwrap()
@@ -56,23 +45,6 @@ fn simulated(scenario: Scenario, seed: u64) -> IncidentReport {
             .await
             .unwrap()
     })
-}
-
-/// The text of one `## ` section.
-fn section<'a>(md: &'a str, heading: &str) -> &'a str {
-    let start = md.find(heading).unwrap_or_else(|| panic!("no {heading}: {md}"));
-    let rest = &md[start + heading.len()..];
-    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
-}
-
-fn assert_sections(md: &str) {
-    let mut at = 0;
-    for s in SECTIONS {
-        let found = md[at..]
-            .find(s)
-            .unwrap_or_else(|| panic!("{s:?} missing or out of order:\n{md}"));
-        at += found + s.len();
-    }
 }
 
 #[test]
