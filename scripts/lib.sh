@@ -9,6 +9,7 @@ BINARYEN_VERSION="132"
 OSMEM_VERSION="0.1.6"
 AXE_VERSION="4.14.1"
 LIGHTHOUSE_VERSION="13.5.0"
+TERSER_VERSION="5.51.4"
 export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
 export TRUNK_SKIP_VERSION_CHECK=true
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -40,6 +41,12 @@ ensure_build_tools() {
         say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into $TOOLS"
         mkdir -p "$TOOLS"
         npm install --prefix "$TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >&2
+    fi
+    # terser minifies the JS glue after each release build (Trunk.toml's post_build hook).
+    if ! terser --version 2>/dev/null | grep -qx "terser $TERSER_VERSION"; then
+        say "installing terser $TERSER_VERSION (npm) into $TOOLS"
+        mkdir -p "$TOOLS"
+        npm install --prefix "$TOOLS" --no-audit --no-fund "terser@$TERSER_VERSION" >&2
     fi
 }
 
