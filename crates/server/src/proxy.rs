@@ -135,8 +135,6 @@ pub enum Endpoint {
     Count(Index),
     /// `PUT /{decisions}/_doc/{id}`: one audit record under its own id.
     PutDoc(Index, String),
-    /// The app's reset (`match_all`) or a run's prune (all but its own ids): telemetry only.
-    DeleteAll(Index),
     /// `_bulk`: `index`/`create` into the app's indices.
     Bulk {
         default_index: Option<Index>,
@@ -259,22 +257,6 @@ pub fn route(config: &ProxyConfig, method: &Method, path: &str, query: Option<&s
             }
             done(Endpoint::PutDoc(index, id.to_string()), &[REFRESH])
         }
-        // The app's own reset: telemetry only, never the incident history or the audit trail.
-        [index, "_delete_by_query"] => {
-            let index = app_index(index)?;
-            if !matches!(index, Index::Metrics | Index::Logs) {
-                return Err(Refusal::new(
-                    StatusCode::FORBIDDEN,
-                    "delete_not_allowed",
-                    "only metrics and logs can be reset; incident history and the audit trail are kept",
-                ));
-            }
-            methods(&[M::POST])?;
-            done(
-                Endpoint::DeleteAll(index),
-                &[("refresh", &["true", "false"]), ("conflicts", &["proceed"])],
-            )
-        }
         _ => Err(Refusal::new(
             StatusCode::FORBIDDEN,
             "api_not_allowed",
@@ -312,7 +294,7 @@ fn upstream_error(e: &reqwest::Error, timeout: Duration) -> Refusal {
         )
     } else if let Some(parse) = unreadable_answer(e) {
         // Reached, but its answer's head is not HTTP we accept (e.g. over
-        // 100 headers: OpenSearch 2.x adds one per `_delete_by_query` batch).
+        // 100 headers).
         Refusal::new(
             StatusCode::BAD_GATEWAY,
             "upstream_bad_answer",

@@ -34,12 +34,6 @@ fn table() -> Vec<(Method, String, Option<&'static str>, u16)> {
             0,
         ),
         (X::PUT, format!("/{D}/_doc/d-1"), Some("refresh=wait_for"), 0),
-        (
-            X::POST,
-            format!("/{M}/_delete_by_query"),
-            Some("refresh=true&conflicts=proceed"),
-            0,
-        ),
         // Refused.
         (X::POST, "/_all/_search".into(), None, 403),
         (X::POST, "/*/_search".into(), None, 403),
@@ -49,6 +43,13 @@ fn table() -> Vec<(Method, String, Option<&'static str>, u16)> {
         (X::GET, "/_cluster/settings".into(), None, 403),
         (X::POST, "/_security/user/admin".into(), None, 403),
         (X::GET, "/_cat/indices".into(), None, 403),
+        // No delete by query: the app deletes by id with `_bulk`.
+        (
+            X::POST,
+            format!("/{M}/_delete_by_query"),
+            Some("refresh=true&conflicts=proceed"),
+            403,
+        ),
         (X::POST, format!("/{D}/_delete_by_query"), None, 403),
         (X::POST, "/incidents-quantumstate/_delete_by_query".into(), None, 403),
         (X::DELETE, format!("/{M}"), None, 405),

@@ -22,7 +22,7 @@ const MAX_STRING: usize = 1_024;
 const MAX_BULK_ACTIONS: usize = 20_000;
 const MAX_ID: usize = 512;
 /// A run's documents per index, with room: the default scenario writes ~8,000.
-const MAX_PRUNE_IDS: usize = 100_000;
+const MAX_IDS: usize = 100_000;
 
 fn bad(message: impl Into<String>) -> Refusal {
     Refusal::new(StatusCode::BAD_REQUEST, "bad_body", message)
@@ -238,8 +238,8 @@ fn clause(fields: &Fields, v: &Value, depth: usize, budget: &mut Budget) -> Resu
             let values = o
                 .get("values")
                 .and_then(Value::as_array)
-                .filter(|a| a.len() <= MAX_PRUNE_IDS)
-                .ok_or_else(|| refused(format!("ids takes a list of up to {MAX_PRUNE_IDS} values")))?;
+                .filter(|a| a.len() <= MAX_IDS)
+                .ok_or_else(|| refused(format!("ids takes a list of up to {MAX_IDS} values")))?;
             values.iter().try_for_each(|v| match v.as_str() {
                 Some(id) if !id.is_empty() && id.len() <= MAX_ID => Ok(()),
                 _ => Err(refused(format!(
@@ -421,58 +421,7 @@ pub fn check(endpoint: &Endpoint, body: &[u8], prefix: &str) -> Result<Option<Ve
             document(*index, &v, id)?;
             encode(&v).map(Some)
         }
-        Endpoint::DeleteAll(index) => {
-            let v = json()?;
-            if v != serde_json::json!({ "query": { "match_all": {} } }) {
-                prune(*index, &v)?;
-            }
-            encode(&v).map(Some)
-        }
     }
-}
-
-/// A run's prune: `{"query":{"bool":{"must_not":[{"ids":{"values":[…]}}]}}}`
-/// and nothing else, every id a string of this index's id form. It deletes a
-/// subset of what the reset (`match_all`) may delete.
-fn prune(index: Index, v: &Value) -> Result<(), Refusal> {
-    let wrong = || {
-        refused(
-            "a delete is the reset ({\"query\":{\"match_all\":{}}}) or a prune \
-             ({\"query\":{\"bool\":{\"must_not\":[{\"ids\":{\"values\":[…]}}]}}}) and nothing else",
-        )
-    };
-    let only = |v: &Value, key: &str| -> Option<Value> {
-        let map = v.as_object().filter(|m| m.len() == 1)?;
-        map.get(key).cloned()
-    };
-    let clauses = only(v, "query")
-        .and_then(|q| only(&q, "bool"))
-        .and_then(|b| only(&b, "must_not"))
-        .ok_or_else(wrong)?;
-    let [clause] = clauses.as_array().map(Vec::as_slice).unwrap_or_default() else {
-        return Err(wrong());
-    };
-    let ids = only(clause, "ids").and_then(|i| only(&i, "values")).ok_or_else(wrong)?;
-    let ids = ids.as_array().ok_or_else(wrong)?;
-    if ids.len() > MAX_PRUNE_IDS {
-        return Err(refused(format!("over {MAX_PRUNE_IDS} ids in one prune")));
-    }
-    let form = match index {
-        Index::Metrics => "m-",
-        Index::Logs => "l-",
-        _ => return Err(refused("only metrics and logs are pruned")),
-    };
-    for id in ids {
-        match id.as_str() {
-            Some(id) if id.starts_with(form) && id.len() <= MAX_ID => {}
-            _ => {
-                return Err(refused(format!(
-                    "a prune keeps ids of the form {form}… (strings of at most {MAX_ID} characters)"
-                )))
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A `_bulk` body: `index`/`create` action lines each followed by its

@@ -27,10 +27,10 @@ pub fn origin_and_host(out: &mut Vec<Case>, addr: &str) {
     }
     out.push(
         case(
-            "origin: evil origin resets logs",
+            "origin: evil origin deletes logs by id",
             "POST",
-            format!("/es/{L}/_delete_by_query"),
-            json!({"query":{"match_all":{}}}).to_string(),
+            "/es/_bulk",
+            ndjson(&[json!({"delete": {"_index": L, "_id": "l-auth-service-1-00"}}).to_string()]),
             403,
         )
         .header("Origin", "https://evil.example"),

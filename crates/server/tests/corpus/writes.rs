@@ -1,4 +1,4 @@
-//! The corpus: single documents, index creation, the telemetry reset.
+//! The corpus: single documents, index creation, delete by query (refused).
 
 use super::*;
 
@@ -171,70 +171,59 @@ pub fn cases(out: &mut Vec<Case>) {
     ));
     out.push(case("index: _settings", "PUT", format!("/es/{M}/_settings"), "{}", 403));
     out.push(case("index: _close", "POST", format!("/es/{M}/_close"), "", 403));
+    // No delete by query (the app deletes by id with `_bulk`): not the reset, not a prune.
     let all = json!({"query": {"match_all": {}}});
-    out.push(
-        case(
-            "reset: the app's telemetry reset",
-            "POST",
+    let prune = json!({"query": {"bool": {"must_not": [{"ids": {"values": ["m-a"]}}]}}});
+    for (name, target, body, status) in [
+        (
+            "the former telemetry reset",
             format!("/es/{L}/_delete_by_query?refresh=true&conflicts=proceed"),
-            all.to_string(),
-            200,
-        )
-        .forwards(
-            &format!("/{L}/_delete_by_query?refresh=true&conflicts=proceed"),
-            Some(all.clone()),
+            all.clone(),
+            403,
         ),
-    );
-    out.push(case(
-        "reset: selective delete",
-        "POST",
-        format!("/es/{L}/_delete_by_query"),
-        json!({"query": {"term": {"service": "x"}}}).to_string(),
-        403,
-    ));
+        (
+            "the former prune",
+            format!("/es/{M}/_delete_by_query?refresh=true"),
+            prune,
+            403,
+        ),
+        (
+            "selective delete",
+            format!("/es/{L}/_delete_by_query"),
+            json!({"query": {"term": {"service": "x"}}}),
+            403,
+        ),
+        (
+            "incident history",
+            format!("/es/{I}/_delete_by_query"),
+            all.clone(),
+            403,
+        ),
+        ("audit trail", format!("/es/{D}/_delete_by_query"), all.clone(), 403),
+        ("slices", format!("/es/{L}/_delete_by_query?slices=5"), all.clone(), 403),
+        (
+            "conflicts=proceed;scroll",
+            format!("/es/{L}/_delete_by_query?conflicts=proceed;scroll=1m"),
+            all.clone(),
+            403,
+        ),
+        ("no body", format!("/es/{L}/_delete_by_query"), Value::Null, 403),
+    ] {
+        let body = if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        };
+        out.push(case(format!("reset: {name}"), "POST", target, body, status));
+    }
     out.push(
         case(
             "reset: text/plain (CSRF)",
             "POST",
             format!("/es/{L}/_delete_by_query"),
             all.to_string(),
-            415,
+            403,
         )
         .header("Content-Type", "text/plain"),
     );
-    out.push(case(
-        "reset: incident history",
-        "POST",
-        format!("/es/{I}/_delete_by_query"),
-        all.to_string(),
-        403,
-    ));
-    out.push(case(
-        "reset: audit trail",
-        "POST",
-        format!("/es/{D}/_delete_by_query"),
-        all.to_string(),
-        403,
-    ));
-    out.push(case(
-        "reset: slices",
-        "POST",
-        format!("/es/{L}/_delete_by_query?slices=5"),
-        all.to_string(),
-        400,
-    ));
-    out.push(case(
-        "reset: conflicts=abort;scroll",
-        "POST",
-        format!("/es/{L}/_delete_by_query?conflicts=proceed;scroll=1m"),
-        all.to_string(),
-        400,
-    ));
-    out.push(case(
-        "reset: no body",
-        "POST",
-        format!("/es/{L}/_delete_by_query"),
-        "",
-        400,
-    ));
 }
