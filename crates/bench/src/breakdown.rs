@@ -1,6 +1,6 @@
 //! Where a click's time goes in Elasticsearch mode, measured natively through
-//! the proxy with the app's own code: the load (reset, bulk write with its
-//! refresh, count check) and each agent, split by kind of request.
+//! the proxy with the app's own code: the load (presence check, bulk write with its
+//! refresh, delete by id, count check) and each agent, split by kind of request.
 
 use crate::ingest::Counting;
 use crate::stats::Sample;
@@ -31,9 +31,7 @@ pub struct Timed<T> {
 
 fn kind(request: &Request) -> &'static str {
     let body = request.body.as_deref().unwrap_or_default();
-    if request.path.contains("_delete_by_query") {
-        "reset"
-    } else if request.path.contains("_bulk") && body.starts_with("{\"delete\"") {
+    if request.path.contains("_bulk") && body.starts_with("{\"delete\"") {
         "delete"
     } else if request.path.contains("_bulk") && request.path.contains("refresh=true") {
         "bulk+refresh"

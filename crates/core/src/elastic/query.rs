@@ -65,12 +65,6 @@ fn key_filter(key: &SeriesKey, window: TimeWindow) -> Value {
     ] } })
 }
 
-/// Everything but `ids`: a run's prune, after its own documents are written.
-/// The proxy forwards exactly this shape (and `match_all`) to `_delete_by_query`.
-pub fn prune(ids: &[String]) -> Value {
-    json!({ "query": { "bool": { "must_not": [ { "ids": { "values": ids } } ] } } })
-}
-
 pub fn series_keys(window: TimeWindow) -> Value {
     json!({
         "size": 0,
