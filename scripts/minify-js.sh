@@ -6,10 +6,13 @@
 set -euo pipefail
 [ "${TRUNK_PROFILE:-}" = release ] || exit 0
 dir="${TRUNK_STAGING_DIR:?run by trunk build}"
-if ! command -v terser >/dev/null; then
-    echo "minify-js: terser not found, the JS glue stays unminified (scripts/lib.sh installs it)" >&2
-    exit 0
-fi
+# Both or neither: a minified file under its old integrity hash would not load.
+for tool in terser openssl; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "minify-js: $tool not found, the JS glue stays unminified (scripts/lib.sh installs terser)" >&2
+        exit 0
+    fi
+done
 sri() { printf 'sha384-%s' "$(openssl dgst -sha384 -binary "$1" | base64 -w0)"; }
 for js in "$dir"/*.js; do
     # The app's glue is an ES module; the worker's glue and loader are classic

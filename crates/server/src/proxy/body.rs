@@ -478,7 +478,7 @@ fn bulk(body: &[u8], default_index: Option<Index>, prefix: &str) -> Result<Vec<u
         out.extend(encode(&serde_json::json!({ kind: { "_index": name, "_id": id } }))?);
         out.push(b'\n');
         if kind == "delete" {
-            // What a run no longer holds, by id: a subset of what the reset may delete.
+            // The reset and a run's prune, by id: telemetry only, never incidents or decisions.
             let form = match index {
                 Index::Metrics => "m-",
                 Index::Logs => "l-",
