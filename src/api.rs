@@ -109,8 +109,8 @@ impl Store for AppStore {
     async fn write_incidents(&self, docs: &[IncidentDoc]) -> Result<u64, StoreError> {
         delegate!(self, s => s.write_incidents(docs).await)
     }
-    async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError> {
-        delegate!(self, s => s.append_decision(doc).await)
+    async fn append_decision(&self, doc: &DecisionDoc, visible: Visible) -> Result<(), StoreError> {
+        delegate!(self, s => s.append_decision(doc, visible).await)
     }
     async fn write_telemetry(
         &self,

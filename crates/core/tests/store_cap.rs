@@ -1,6 +1,7 @@
 //! The embedded store's cap on audit records: past it, the oldest go.
 
 use chrono::{TimeDelta, TimeZone, Utc};
+use quantumstate_core::store::Visible;
 use quantumstate_core::{MemoryStore, Store};
 
 fn records(store: &MemoryStore) -> u64 {
@@ -29,7 +30,7 @@ fn the_embedded_store_keeps_the_newest_audit_records_up_to_its_cap() {
                 service: "payment-service".into(),
                 context: serde_json::json!({ "moment": m, "words": "x".repeat(m as usize % 300) }),
             };
-            futures::executor::block_on(store.append_decision(&doc)).unwrap();
+            futures::executor::block_on(store.append_decision(&doc, Visible::Now)).unwrap();
             written.push(doc);
         }
     }

@@ -18,7 +18,7 @@ use super::surgeon::{self, Approval, Plan, Remediation};
 use super::{decision, percent, AgentConfig};
 use crate::model::{Agent, DecisionDoc};
 use crate::sim::recovery::{self, Execution, SeriesLevel};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Visible};
 use crate::topology::Topology;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -129,8 +129,11 @@ impl<'s, S: Store> Pipeline<'s, S> {
         }
     }
 
-    async fn record(&self, doc: DecisionDoc) -> Result<DecisionDoc, StoreError> {
-        self.store.append_decision(&doc).await?;
+    /// Write an audit record. A run's last record before it stops (done, or
+    /// waiting for a person) is [`Visible::Now`], and makes the run's earlier
+    /// ones visible with it: one refresh per run instead of one per record.
+    async fn record(&self, doc: DecisionDoc, visible: Visible) -> Result<DecisionDoc, StoreError> {
+        self.store.append_decision(&doc, visible).await?;
         Ok(doc)
     }
 
@@ -191,7 +194,11 @@ impl<'s, S: Store> Pipeline<'s, S> {
                 json!({ "mode": self.mode, "series_scanned": scan.series.len(), "analysis_window": scan.analysis }),
             ),
         };
-        let doc = self.record(doc).await?;
+        let last = match scan.detection {
+            Some(_) => Visible::Later,
+            None => Visible::Now,
+        };
+        let doc = self.record(doc, last).await?;
         let mut report = IncidentReport {
             mode: self.mode,
             status: ReportStatus::NoIncident,
@@ -210,6 +217,12 @@ impl<'s, S: Store> Pipeline<'s, S> {
 
         listener.event(Event::Started(Agent::Archaeologist));
         let inv = archaeologist::investigate_with(self.store, &self.config, &self.topology, &detection, now).await?;
+        let plan = surgeon::plan(&self.config, &detection, &inv);
+        // The run stops here when a person must approve the plan.
+        let last = match self.mode == Mode::Simulation && !plan.automatic {
+            true => Visible::Now,
+            false => Visible::Later,
+        };
         let doc = self
             .record(decision(
                 now + TimeDelta::seconds(1),
@@ -218,9 +231,8 @@ impl<'s, S: Store> Pipeline<'s, S> {
                 inv.decision.clone(),
                 percent(inv.confidence),
                 json!({ "mode": self.mode, "incident_id": detection.incident_id(), "anomaly_type": inv.anomaly_type, "investigation": inv }),
-            ))
+            ), last)
             .await?;
-        let plan = surgeon::plan(&self.config, &detection, &inv);
         report.investigation = Some(inv);
         report.plan = Some(plan.clone());
         Self::finished(&mut report, Agent::Archaeologist, doc, listener);
@@ -262,12 +274,15 @@ impl<'s, S: Store> Pipeline<'s, S> {
         let at = report.scan.now + TimeDelta::seconds(2);
         listener.event(Event::Started(Agent::Surgeon));
         let doc = self
-            .record(self.surgeon_record(&plan, narrate::rejected_plan(&plan), at))
+            .record(
+                self.surgeon_record(&plan, narrate::rejected_plan(&plan), at),
+                Visible::Later,
+            )
             .await?;
         Self::finished(&mut report, Agent::Surgeon, doc, listener);
         listener.event(Event::Started(Agent::Guardian));
         let v = guardian::rejected(&plan, at + TimeDelta::seconds(1));
-        let doc = self.record(self.guardian_doc(&report, &v)).await?;
+        let doc = self.record(self.guardian_doc(&report, &v), Visible::Now).await?;
         report.verification = Some(v);
         report.status = ReportStatus::Escalated;
         Self::finished(&mut report, Agent::Guardian, doc, listener);
@@ -315,7 +330,10 @@ impl<'s, S: Store> Pipeline<'s, S> {
         let now = report.scan.now;
         listener.event(Event::Started(Agent::Surgeon));
         let doc = self
-            .record(self.surgeon_record(&plan, narrate::recommendation(&plan), now + TimeDelta::seconds(2)))
+            .record(
+                self.surgeon_record(&plan, narrate::recommendation(&plan), now + TimeDelta::seconds(2)),
+                Visible::Later,
+            )
             .await?;
         Self::finished(&mut report, Agent::Surgeon, doc, listener);
         listener.event(Event::Started(Agent::Guardian));
@@ -329,7 +347,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
             now,
         )
         .await?;
-        let doc = self.record(self.guardian_doc(&report, &v)).await?;
+        let doc = self.record(self.guardian_doc(&report, &v), Visible::Now).await?;
         report.status = match v.verdict {
             Verdict::Resolved { .. } => ReportStatus::Resolved,
             Verdict::Escalate { .. } => ReportStatus::Escalated,
@@ -414,8 +432,8 @@ impl<'s, S: Store> Pipeline<'s, S> {
         // nothing to a store that holds it, and a replay whose telemetry was
         // reset gets the same recovery (and the same story) again.
         if plan.action.changes_something() {
-            self.store.write_logs(&recovery::action_lines(&execution)).await?;
-            self.store.write_metrics(&points).await?;
+            let lines = recovery::action_lines(&execution);
+            futures_util::future::try_join(self.store.write_logs(&lines), self.store.write_metrics(&points)).await?;
         }
         let rem = Remediation {
             plan: plan.clone(),
@@ -443,7 +461,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
                 percent(plan.confidence),
                 json!({ "mode": self.mode, "incident_id": plan.incident_id, "executed": true, "approval": approval, "plan": plan,
                         "recovery_points": rem.recovery_points }),
-            ))
+            ), Visible::Later)
             .await?;
         report.remediation = Some(rem);
         Self::finished(&mut report, Agent::Surgeon, doc, listener);
@@ -461,7 +479,7 @@ impl<'s, S: Store> Pipeline<'s, S> {
             until,
         )
         .await?;
-        let doc = self.record(self.guardian_doc(&report, &v)).await?;
+        let doc = self.record(self.guardian_doc(&report, &v), Visible::Now).await?;
         report.status = match v.verdict {
             Verdict::Resolved { .. } => ReportStatus::Resolved,
             Verdict::Escalate { .. } | Verdict::AwaitingRecovery { .. } => ReportStatus::Escalated,

@@ -91,6 +91,8 @@ pub struct BulkProgress {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BulkReport {
     pub written: u64,
+    /// Documents deleted by the same requests (an id already gone is not counted).
+    pub deleted: u64,
     pub retries: u32,
 }
 
@@ -112,21 +114,31 @@ macro_rules! bulk_answer {
     };
 }
 
-/// One chunk's NDJSON body (ends with a newline, as `_bulk` requires).
-pub fn ndjson(op: BulkOp, index: &str, items: &[(String, String)]) -> String {
-    let mut body = String::with_capacity(items.iter().map(|(id, s)| id.len() + s.len() + 48 + index.len()).sum());
+/// One bulk action: write `source` under `id`, or (no source) delete `id`.
+type Action = (String, Option<String>);
+
+/// One chunk's NDJSON body (ends with a newline, as `_bulk` requires):
+/// each write's action line and source, each delete's action line.
+fn actions_ndjson(op: BulkOp, index: &str, items: &[&Action]) -> String {
+    let size = |(id, s): &Action| id.len() + s.as_ref().map_or(0, String::len) + 48 + index.len();
+    let mut body = String::with_capacity(items.iter().map(|a| size(a)).sum());
     for (id, source) in items {
-        body.push_str(&serde_json::json!({ op.as_str(): { "_index": index, "_id": id } }).to_string());
+        let action = if source.is_some() { op.as_str() } else { "delete" };
+        body.push_str(&serde_json::json!({ action: { "_index": index, "_id": id } }).to_string());
         body.push('\n');
-        body.push_str(source);
-        body.push('\n');
+        if let Some(source) = source {
+            body.push_str(source);
+            body.push('\n');
+        }
     }
     body
 }
 
 /// How one chunk ended.
+#[derive(Default)]
 struct ChunkOutcome {
     written: usize,
+    deleted: usize,
     retries: u32,
     failures: Vec<DocFailure>,
 }
@@ -146,16 +158,17 @@ impl From<StoreError> for ChunkError {
     }
 }
 
-/// Split `items` into chunks of at most `max_docs` documents and `max_bytes`
-/// (at least one document each).
-fn chunks(index: &str, items: &[(String, String)], config: &BulkConfig) -> Vec<std::ops::Range<usize>> {
+/// Split `items` into chunks of at most `max_docs` actions and `max_bytes`
+/// (at least one action each).
+fn chunks(index: &str, items: &[Action], config: &BulkConfig) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < items.len() {
         let mut end = start;
         let mut bytes = 0;
         while end < items.len() && end - start < config.max_docs {
-            let size = items[end].0.len() + items[end].1.len() + 64 + index.len();
+            let (id, source) = &items[end];
+            let size = id.len() + source.as_ref().map_or(0, String::len) + 64 + index.len();
             if end > start && bytes + size > config.max_bytes {
                 break;
             }
@@ -168,25 +181,21 @@ fn chunks(index: &str, items: &[(String, String)], config: &BulkConfig) -> Vec<s
     out
 }
 
-/// Send one chunk until every item is written or failed for good; retries
-/// 429s (whole request or items) with backoff.
+/// Send one chunk until every item is done or failed for good; retries
+/// 429s (whole request or items) with backoff. A delete of an id already
+/// gone (404) is done.
 async fn send_chunk<T: Transport>(
     transport: &T,
     index: &str,
-    items: &[(String, String)],
+    items: &[Action],
     refresh: Option<Refresh>,
     config: &BulkConfig,
     rng: &mut SimRng,
 ) -> Result<ChunkOutcome, ChunkError> {
-    let mut outcome = ChunkOutcome {
-        written: 0,
-        retries: 0,
-        failures: Vec::new(),
-    };
-    let mut pending: Vec<&(String, String)> = items.iter().collect();
+    let mut outcome = ChunkOutcome::default();
+    let mut pending: Vec<&Action> = items.iter().collect();
     let mut attempt = 0u32;
     while !pending.is_empty() {
-        let owned: Vec<(String, String)> = pending.iter().map(|p| (*p).clone()).collect();
         let path = format!(
             "/_bulk?{}{}",
             bulk_answer!(),
@@ -195,7 +204,7 @@ async fn send_chunk<T: Transport>(
         let request = Request {
             method: Method::Post,
             path,
-            body: Some(ndjson(config.op, index, &owned)),
+            body: Some(actions_ndjson(config.op, index, &pending)),
             ndjson: true,
         };
         let response = transport.send(request).await?;
@@ -221,15 +230,18 @@ async fn send_chunk<T: Transport>(
             );
         }
         let mut again = Vec::new();
-        for (item, doc) in results.iter().zip(pending.iter()) {
+        for (item, action) in results.iter().zip(pending.iter()) {
             let result: &Value = item.as_object().and_then(|o| o.values().next()).unwrap_or(&Value::Null);
             let status = result["status"].as_u64().unwrap_or(0) as u16;
+            let delete = action.1.is_none();
             match status {
+                200..=299 if delete => outcome.deleted += 1,
                 200..=299 => outcome.written += 1,
-                429 if attempt < config.max_retries => again.push(*doc),
+                404 if delete => {}
+                429 if attempt < config.max_retries => again.push(*action),
                 _ => outcome.failures.push(DocFailure {
                     index: index.to_string(),
-                    id: doc.0.clone(),
+                    id: action.0.clone(),
                     status,
                     reason: result
                         .pointer("/error/reason")
@@ -249,11 +261,7 @@ async fn send_chunk<T: Transport>(
     Ok(outcome)
 }
 
-/// Write `docs` into `index`: up to `config.in_flight` chunks at once (ids
-/// are deterministic, so the order of arrival does not matter), then the last
-/// chunk alone, asking for a [`Refresh`], so that once this returns every
-/// document written is visible to searches. Progress is reported after each
-/// chunk; the written count is exact (only items answered 2xx).
+/// Write `docs` into `index` (see [`apply`]).
 pub(super) async fn write<T: Transport, D: Document>(
     transport: &T,
     index: &str,
@@ -262,129 +270,111 @@ pub(super) async fn write<T: Transport, D: Document>(
     refresh: Refresh,
     progress: &mut dyn FnMut(BulkProgress),
 ) -> Result<BulkReport, StoreError> {
-    use futures_util::stream::{self, StreamExt};
-
-    let items: Vec<(String, String)> = docs
-        .iter()
-        .map(|d| {
-            Ok((
-                d.doc_id(),
-                serde_json::to_string(d).map_err(|e| StoreError::Malformed(e.to_string()))?,
-            ))
-        })
-        .collect::<Result<_, StoreError>>()?;
-    let total = items.len();
-    let mut seed = Fnv64::new();
-    seed.write(index);
-    let seed = seed.finish() ^ total as u64;
-    let mut ranges = chunks(index, &items, config);
-    let last = ranges.pop();
-    let mut written = 0usize;
-    let mut retries = 0u32;
-    let mut failures: Vec<DocFailure> = Vec::new();
-    let mut absorb =
-        |result: Result<ChunkOutcome, ChunkError>, written: &mut usize, retries: &mut u32| -> Result<(), StoreError> {
-            match result {
-                Ok(o) => {
-                    *written += o.written;
-                    *retries += o.retries;
-                    failures.extend(o.failures);
-                    progress(BulkProgress {
-                        written: *written,
-                        total,
-                        retries: *retries,
-                    });
-                    Ok(())
-                }
-                Err(ChunkError::Overloaded { status, attempts }) => Err(StoreError::Status {
-                    status,
-                    message: format!("still overloaded after {attempts} retries; {written} of {total} written"),
-                }),
-                Err(ChunkError::Store(e)) => Err(e),
-            }
-        };
-    let items = &items;
-    let mut in_flight = stream::iter(ranges.into_iter().enumerate())
-        .map(|(n, range)| async move {
-            let mut rng = SimRng::new(seed ^ n as u64, 7);
-            send_chunk(transport, index, &items[range], None, config, &mut rng).await
-        })
-        .buffer_unordered(config.in_flight.max(1));
-    while let Some(result) = in_flight.next().await {
-        absorb(result, &mut written, &mut retries)?;
-    }
-    drop(in_flight);
-    if let Some(range) = last {
-        let mut rng = SimRng::new(seed ^ u64::MAX, 7);
-        let result = send_chunk(transport, index, &items[range], Some(refresh), config, &mut rng).await;
-        absorb(result, &mut written, &mut retries)?;
-    }
-    if failures.is_empty() {
-        Ok(BulkReport {
-            written: written as u64,
-            retries,
-        })
-    } else {
-        Err(StoreError::PartialWrite { total, failures })
-    }
+    apply(transport, index, docs, &[], config, refresh, progress).await
 }
 
-/// A chunk of `delete` actions (ends with a newline; no source lines).
-pub fn delete_ndjson(index: &str, ids: &[String]) -> String {
-    let mut body = String::with_capacity(ids.iter().map(|id| id.len() + 32 + index.len()).sum());
-    for id in ids {
-        body.push_str(&serde_json::json!({ "delete": { "_index": index, "_id": id } }).to_string());
-        body.push('\n');
-    }
-    body
-}
-
-/// Delete `ids` from `index` by id, a chunk at a time, the last chunk with
-/// `refresh=true` so that the deletions are visible once this returns. An id
-/// already gone (404) is fine; any other item failure is reported with its
-/// id. Returns how many documents were deleted.
+/// Delete `ids` from `index` by id, visible once this returns (see [`apply`]).
+/// Returns how many documents were deleted.
 pub(super) async fn delete<T: Transport>(
     transport: &T,
     index: &str,
     ids: &[String],
     config: &BulkConfig,
 ) -> Result<u64, StoreError> {
-    let chunks: Vec<&[String]> = ids.chunks(config.max_docs.max(1)).collect();
-    let mut deleted = 0;
-    let mut failures = Vec::new();
-    for (n, chunk) in chunks.iter().enumerate() {
-        let refresh = if n + 1 == chunks.len() { "&refresh=true" } else { "" };
-        let request = Request {
-            method: Method::Post,
-            path: format!("/_bulk?{}{refresh}", bulk_answer!()),
-            body: Some(delete_ndjson(index, chunk)),
-            ndjson: true,
-        };
-        let answer = check(transport.send(request).await?)?;
-        let results = answer["items"]
-            .as_array()
-            .filter(|r| r.len() == chunk.len())
-            .ok_or_else(|| StoreError::Malformed(format!("bulk delete: not {} items answered", chunk.len())))?;
-        for (item, id) in results.iter().zip(chunk.iter()) {
-            let status = item["delete"]["status"].as_u64().unwrap_or(0) as u16;
-            match status {
-                200..=299 => deleted += 1,
-                404 => {}
-                _ => failures.push(DocFailure {
-                    index: index.to_string(),
-                    id: id.clone(),
-                    status,
-                    reason: item["delete"]["error"].to_string(),
-                }),
+    let none: &[crate::model::MetricDoc] = &[];
+    Ok(apply(transport, index, none, ids, config, Refresh::Now, &mut |_| {})
+        .await?
+        .deleted)
+}
+
+/// Write `docs` into `index`, then delete `deletes` by id, in one stream of
+/// `_bulk` requests: up to `config.in_flight` chunks at once (ids are
+/// deterministic, so the order of arrival does not matter), then the last
+/// chunk alone, asking for a [`Refresh`], so that once this returns every
+/// write and deletion is visible to searches: one refresh for both. The
+/// deletions come after every write in the stream, so they share the last
+/// chunk unless there are many. Nothing is sent, and no refresh asked,
+/// when there is nothing to do. Progress is reported after each chunk; the
+/// written count is exact (only items answered 2xx); an id already gone
+/// counts as neither deleted nor failed.
+pub(super) async fn apply<T: Transport, D: Document>(
+    transport: &T,
+    index: &str,
+    docs: &[D],
+    deletes: &[String],
+    config: &BulkConfig,
+    refresh: Refresh,
+    progress: &mut dyn FnMut(BulkProgress),
+) -> Result<BulkReport, StoreError> {
+    use futures_util::stream::{self, StreamExt};
+
+    let mut items: Vec<Action> = docs
+        .iter()
+        .map(|d| {
+            Ok((
+                d.doc_id(),
+                Some(serde_json::to_string(d).map_err(|e| StoreError::Malformed(e.to_string()))?),
+            ))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    items.extend(deletes.iter().map(|id| (id.clone(), None)));
+    let total = docs.len();
+    let mut seed = Fnv64::new();
+    seed.write(index);
+    let seed = seed.finish() ^ items.len() as u64;
+    let mut ranges = chunks(index, &items, config);
+    let last = ranges.pop();
+    let mut done = ChunkOutcome::default();
+    let mut absorb = |result: Result<ChunkOutcome, ChunkError>, done: &mut ChunkOutcome| -> Result<(), StoreError> {
+        match result {
+            Ok(o) => {
+                done.written += o.written;
+                done.deleted += o.deleted;
+                done.retries += o.retries;
+                done.failures.extend(o.failures);
+                progress(BulkProgress {
+                    written: done.written,
+                    total,
+                    retries: done.retries,
+                });
+                Ok(())
             }
+            Err(ChunkError::Overloaded { status, attempts }) => Err(StoreError::Status {
+                status,
+                message: format!(
+                    "still overloaded after {attempts} retries; {} of {total} written",
+                    done.written
+                ),
+            }),
+            Err(ChunkError::Store(e)) => Err(e),
         }
+    };
+    let all = &items;
+    let mut in_flight = stream::iter(ranges.into_iter().enumerate())
+        .map(|(n, range)| async move {
+            let mut rng = SimRng::new(seed ^ n as u64, 7);
+            send_chunk(transport, index, &all[range], None, config, &mut rng).await
+        })
+        .buffer_unordered(config.in_flight.max(1));
+    while let Some(result) = in_flight.next().await {
+        absorb(result, &mut done)?;
     }
-    if failures.is_empty() {
-        Ok(deleted)
+    drop(in_flight);
+    if let Some(range) = last {
+        let mut rng = SimRng::new(seed ^ u64::MAX, 7);
+        let result = send_chunk(transport, index, &items[range], Some(refresh), config, &mut rng).await;
+        absorb(result, &mut done)?;
+    }
+    if done.failures.is_empty() {
+        Ok(BulkReport {
+            written: done.written as u64,
+            deleted: done.deleted as u64,
+            retries: done.retries,
+        })
     } else {
         Err(StoreError::PartialWrite {
-            total: ids.len(),
-            failures,
+            total: items.len(),
+            failures: done.failures,
         })
     }
 }
@@ -394,17 +384,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ndjson_ends_with_a_newline_and_pairs_actions_with_sources() {
-        let body = ndjson(
-            BulkOp::Index,
-            "logs-quantumstate",
-            &[("a".into(), "{\"x\":1}".into()), ("b".into(), "{\"x\":2}".into())],
-        );
+    fn ndjson_pairs_writes_with_sources_and_deletes_stand_alone() {
+        let items: Vec<Action> = vec![
+            ("a".into(), Some("{\"x\":1}".into())),
+            ("b".into(), Some("{\"x\":2}".into())),
+            ("c".into(), None),
+        ];
+        let body = actions_ndjson(BulkOp::Index, "logs-quantumstate", &items.iter().collect::<Vec<_>>());
         assert!(body.ends_with('\n'));
         let lines: Vec<&str> = body.lines().collect();
-        assert_eq!(lines.len(), 4);
+        assert_eq!(lines.len(), 5);
         assert_eq!(lines[0], r#"{"index":{"_id":"a","_index":"logs-quantumstate"}}"#);
         assert_eq!(lines[3], "{\"x\":2}");
+        assert_eq!(lines[4], r#"{"delete":{"_id":"c","_index":"logs-quantumstate"}}"#);
     }
 
     #[test]

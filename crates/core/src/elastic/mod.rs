@@ -366,8 +366,8 @@ impl<T: Transport> Store for ElasticStore<T> {
         logs: &[LogDoc],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<u64, StoreError> {
-        self.write_both(metrics, logs, 0, metrics.len() + logs.len(), progress)
-            .await
+        let both = self.write_both((metrics, &[]), (logs, &[]), 0, metrics.len() + logs.len(), progress);
+        Ok(both.await?.0)
     }
 
     /// Only what the store lacks: see [`ElasticStore::sync_telemetry`].
@@ -380,12 +380,12 @@ impl<T: Transport> Store for ElasticStore<T> {
         Ok(self.sync_telemetry(metrics, logs, progress).await?.written)
     }
 
-    async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError> {
-        let path = format!(
-            "/{}/_doc/{}?refresh=true",
-            self.names.name(Index::Decisions),
-            doc.doc_id()
-        );
+    async fn append_decision(&self, doc: &DecisionDoc, visible: Visible) -> Result<(), StoreError> {
+        let refresh = match visible {
+            Visible::Now => "?refresh=true",
+            Visible::Later => "",
+        };
+        let path = format!("/{}/_doc/{}{refresh}", self.names.name(Index::Decisions), doc.doc_id());
         let body = serde_json::to_value(doc).map_err(|e| StoreError::Malformed(e.to_string()))?;
         self.call(Request::json(Method::Put, path, &body)).await.map(|_| ())
     }

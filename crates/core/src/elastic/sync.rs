@@ -10,7 +10,8 @@
 //! count per series and block plus the sum of the values stored under them, so
 //! a block holding another run's values under the same ids is rewritten.
 //! What is not the run's is found by a search for every other id and deleted
-//! by id after the writes (see [`ElasticStore::delete_others`]).
+//! by id in the same `_bulk` requests, after the writes: one refresh per index
+//! makes both visible, and an index with nothing to change gets no request.
 
 use super::query::MAX_HITS;
 use super::{bulk, ElasticStore, Refresh, Transport};
@@ -222,7 +223,7 @@ impl<T: Transport> ElasticStore<T> {
         let metric_ids: Vec<String> = metrics.iter().map(Document::doc_id).collect();
         let log_ids: Vec<String> = logs.iter().map(Document::doc_id).collect();
         if metric_ids.len().max(log_ids.len()) > MAX_CHECKED_IDS {
-            let written = self.write_both(metrics, logs, 0, total, progress).await?;
+            let (written, _) = self.write_both((metrics, &[]), (logs, &[]), 0, total, progress).await?;
             let deleted = self
                 .prune_ids(&KeepIds {
                     metrics: metric_ids,
@@ -246,16 +247,26 @@ impl<T: Transport> ElasticStore<T> {
         let write_logs = missing_logs(logs, &parse_log_blocks(&held_logs)?);
         let kept = total - write_metrics.len() - write_logs.len();
         progress(kept, total);
-        let written = self
-            .write_both(&write_metrics, &write_logs, kept, total, progress)
+        // Found before the writes, which only add the run's own ids: they go
+        // in the same requests, after the writes, under the same refresh.
+        let (other_metrics, metrics_complete) = parse_others(&other_metrics)?;
+        let (other_logs, logs_complete) = parse_others(&other_logs)?;
+        let (written, mut deleted) = self
+            .write_both(
+                (&write_metrics, &other_metrics),
+                (&write_logs, &other_logs),
+                kept,
+                total,
+                progress,
+            )
             .await?;
-        // Found before the writes, which only add the run's own ids; both indices at once.
+        // More others than one search returns: the rest, now.
         let (m, l) = futures_util::future::try_join(
-            self.delete_found(Index::Metrics, &other_metrics, &metric_ids),
-            self.delete_found(Index::Logs, &other_logs, &log_ids),
+            self.delete_rest(metrics_complete, Index::Metrics, &metric_ids),
+            self.delete_rest(logs_complete, Index::Logs, &log_ids),
         )
         .await?;
-        let deleted = m + l;
+        deleted += m + l;
         Ok(SyncReport {
             written,
             kept: kept as u64,
@@ -263,25 +274,25 @@ impl<T: Transport> ElasticStore<T> {
         })
     }
 
-    /// Delete the ids [`others`] found, and the rest if it found only the first [`MAX_HITS`].
-    async fn delete_found(&self, index: Index, found: &Value, keep: &[String]) -> Result<u64, StoreError> {
-        let (ids, complete) = parse_others(found)?;
-        let mut deleted = bulk::delete(self.transport(), &self.names.name(index), &ids, &self.bulk).await?;
-        if !complete {
-            deleted += self.delete_others(index, keep).await?;
+    /// After a search that found only the first [`MAX_HITS`] others (not
+    /// `complete`), delete the rest.
+    async fn delete_rest(&self, complete: bool, index: Index, keep: &[String]) -> Result<u64, StoreError> {
+        match complete {
+            true => Ok(0),
+            false => self.delete_others(index, keep).await,
         }
-        Ok(deleted)
     }
 
-    /// Metrics and logs at once, progress offset by `done`.
+    /// Metrics and logs at once, each as (documents to write, ids to delete
+    /// after them), progress offset by `done`. Returns (written, deleted).
     pub(super) async fn write_both(
         &self,
-        metrics: &[MetricDoc],
-        logs: &[LogDoc],
+        metrics: (&[MetricDoc], &[String]),
+        logs: (&[LogDoc], &[String]),
         done: usize,
         total: usize,
         progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<u64, StoreError> {
+    ) -> Result<(u64, u64), StoreError> {
         let counts = std::cell::RefCell::new(([0usize; 2], progress));
         let report = |which: usize, written: usize| {
             let mut c = counts.borrow_mut();
@@ -290,25 +301,27 @@ impl<T: Transport> ElasticStore<T> {
             (c.1)(sum, total);
         };
         let (m, l) = futures_util::future::try_join(
-            bulk::write(
+            bulk::apply(
                 self.transport(),
                 &self.names.name(Index::Metrics),
-                metrics,
+                metrics.0,
+                metrics.1,
                 &self.bulk,
                 Refresh::Now,
                 &mut |p| report(0, p.written),
             ),
-            bulk::write(
+            bulk::apply(
                 self.transport(),
                 &self.names.name(Index::Logs),
-                logs,
+                logs.0,
+                logs.1,
                 &self.bulk,
                 Refresh::Now,
                 &mut |p| report(1, p.written),
             ),
         )
         .await?;
-        Ok(m.written + l.written)
+        Ok((m.written + l.written, m.deleted + l.deleted))
     }
 
     /// Delete every metric and log that is not `keep`'s.

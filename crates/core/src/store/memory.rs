@@ -112,7 +112,7 @@ impl Store for MemoryStore {
         Ok(docs.len() as u64)
     }
 
-    async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError> {
+    async fn append_decision(&self, doc: &DecisionDoc, _: Visible) -> Result<(), StoreError> {
         let mut inner = self.lock();
         inner.decisions.insert(doc.doc_id(), StoredDecision::new(doc));
         if inner.decisions.len() > DECISIONS_KEPT {

@@ -140,6 +140,15 @@ pub struct DocFailure {
     pub reason: String,
 }
 
+/// When a write must be visible to searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visible {
+    /// Once the write returns.
+    Now,
+    /// With the next write that asks for [`Visible::Now`], or sooner.
+    Later,
+}
+
 /// Where the agents read telemetry and write their decisions.
 ///
 /// Futures are not `Send`: in the browser they run on the single JS thread.
@@ -149,7 +158,11 @@ pub trait Store {
     async fn write_metrics(&self, docs: &[MetricDoc]) -> Result<u64, StoreError>;
     async fn write_logs(&self, docs: &[LogDoc]) -> Result<u64, StoreError>;
     async fn write_incidents(&self, docs: &[IncidentDoc]) -> Result<u64, StoreError>;
-    async fn append_decision(&self, doc: &DecisionDoc) -> Result<(), StoreError>;
+    /// Record an agent's decision. With [`Visible::Later`] searches may not
+    /// see it until the next [`Visible::Now`] write (or the engine's own
+    /// refresh): for records in the middle of a run, whose last record makes
+    /// them all visible at once.
+    async fn append_decision(&self, doc: &DecisionDoc, visible: Visible) -> Result<(), StoreError>;
     /// A scenario's telemetry, reporting `(written, total)` as it goes;
     /// searchable once this returns. Returns how many documents were written.
     async fn write_telemetry(
