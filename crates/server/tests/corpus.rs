@@ -176,12 +176,21 @@ fn decision() -> (String, Value) {
     (doc.doc_id(), serde_json::to_value(&doc).unwrap())
 }
 
+/// A directory of static files for the server: an index.html.
+fn dist() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<!DOCTYPE html>").unwrap();
+    dir
+}
+
 fn ndjson(lines: &[String]) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 #[path = "corpus/bulk.rs"]
 mod bulk;
+#[path = "corpus/engine.rs"]
+mod engine;
 #[path = "corpus/requests.rs"]
 mod requests;
 #[path = "corpus/search.rs"]
@@ -200,11 +209,9 @@ fn all(addr: &str) -> Vec<Case> {
     out
 }
 
-#[tokio::test]
-async fn the_hostile_corpus_is_refused_and_nothing_unintended_reaches_the_upstream() {
-    let (upstream, log) = recorder().await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"), "<!DOCTYPE html>").unwrap();
+/// The proxy under test in front of `upstream`, serving `dist` (holding an
+/// index.html); its address (`host:port`).
+async fn proxy_to(upstream: String, dist: &std::path::Path) -> String {
     let proxy = ProxyConfig {
         es_url: Some(upstream),
         allow_origins: vec!["https://judge.example".into()],
@@ -213,12 +220,19 @@ async fn the_hostile_corpus_is_refused_and_nothing_unintended_reaches_the_upstre
         ..Default::default()
     };
     let router = app(&ServeConfig {
-        dist: dir.path().to_path_buf(),
+        dist: dist.to_path_buf(),
         proxy,
     })
     .unwrap();
     let base = listen::spawn_loopback(router, Limits::default()).await.unwrap();
-    let addr = base.trim_start_matches("http://").to_string();
+    base.trim_start_matches("http://").to_string()
+}
+
+#[tokio::test]
+async fn the_hostile_corpus_is_refused_and_nothing_unintended_reaches_the_upstream() {
+    let (upstream, log) = recorder().await;
+    let dist = dist();
+    let addr = proxy_to(upstream, dist.path()).await;
     let corpus = all(&addr);
     let (mut refused, mut reached, mut failures) = (0, 0, Vec::new());
     for c in &corpus {

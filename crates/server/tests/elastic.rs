@@ -210,10 +210,16 @@ async fn contract(engine: &Engine, config: &SimConfig) -> FallbacksUsed {
             .await
             .unwrap();
         assert_eq!(conclusions(&on_memory), conclusions(&on_elastic), "{scenario} on {on}");
-        let trail = elastic.decisions(4).await.unwrap();
+        // Every record of the run is searchable once it returns (the run's
+        // last record refreshes them all), newest first.
+        let trail = elastic.decisions(10).await.unwrap();
+        let texts = |d: &mut dyn Iterator<Item = &quantumstate_core::DecisionDoc>| {
+            d.map(|d| d.decision.clone()).collect::<Vec<_>>()
+        };
         assert_eq!(
-            trail.first().map(|d| d.decision.clone()),
-            on_elastic.decisions.last().map(|d| d.decision.clone())
+            texts(&mut trail.iter()),
+            texts(&mut on_elastic.decisions.iter().rev()),
+            "{scenario} on {on}"
         );
         elastic.fallbacks()
     }

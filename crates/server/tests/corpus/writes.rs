@@ -15,6 +15,16 @@ pub fn cases(out: &mut Vec<Case>) {
         )
         .forwards(&format!("/{D}/_doc/{did}?refresh=wait_for"), Some(ddoc.clone())),
     );
+    out.push(
+        case(
+            "doc: an audit record in the middle of a run (no refresh)",
+            "PUT",
+            format!("/es/{D}/_doc/{did}"),
+            ddoc.to_string(),
+            200,
+        )
+        .forwards(&format!("/{D}/_doc/{did}"), Some(ddoc.clone())),
+    );
     out.push(case(
         "doc: audit record under a forged id",
         "PUT",
