@@ -22,6 +22,7 @@ use crate::taxonomy::{self, Class};
 use crate::time::TimeWindow;
 use crate::topology::Topology;
 use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::future::{try_join, try_join5, try_join_all};
 use serde::{Deserialize, Serialize};
 
 /// Trouble on a service this close after another's still counts as "at the same time".
@@ -275,15 +276,27 @@ pub async fn investigate_with<S: Store>(
         words: Vec::new(),
         limit: 2_000,
     };
-    let errors = store.logs(&error_query).await?;
-    let error_lines = store.count_logs(&error_query).await?;
-    let warn_plus = store
-        .logs(&LogQuery {
-            min_level: Level::Warn,
-            ..error_query.clone()
-        })
-        .await?;
-    let codes = store.error_codes(&root, window).await?;
+    let warn_query = LogQuery {
+        min_level: Level::Warn,
+        ..error_query.clone()
+    };
+    // Changes on the root (or the detected service) from the lookback until now.
+    let change_query = LogQuery {
+        service: None,
+        min_level: Level::Info,
+        window: TimeWindow::new(onset - TimeDelta::minutes(config.deploy_lookback_minutes), end),
+        words: Vec::new(),
+        limit: 20_000,
+    };
+    // None of these reads needs another's answer: one round trip.
+    let (errors, error_lines, warn_plus, codes, change_logs) = try_join5(
+        store.logs(&error_query),
+        store.count_logs(&error_query),
+        store.logs(&warn_query),
+        store.error_codes(&root, window),
+        store.logs(&change_query),
+    )
+    .await?;
     let shares = class_shares(&warn_plus);
     let class = shares.first().filter(|(_, s)| *s >= DOMINANT_SHARE).map(|(c, _)| *c);
     let margin = match (shares.first(), shares.get(1)) {
@@ -305,16 +318,6 @@ pub async fn investigate_with<S: Store>(
         ONSET_UNCERTAINTY_SECS
     };
 
-    // Changes on the root (or the detected service) from the lookback until now.
-    let change_logs = store
-        .logs(&LogQuery {
-            service: None,
-            min_level: Level::Info,
-            window: TimeWindow::new(onset - TimeDelta::minutes(config.deploy_lookback_minutes), end),
-            words: Vec::new(),
-            limit: 20_000,
-        })
-        .await?;
     let mut found: Vec<(DateTime<Utc>, &LogDoc, changes::Change)> = change_logs
         .iter()
         .filter(|l| l.service == root || l.service == detection.service)
@@ -325,7 +328,22 @@ pub async fn investigate_with<S: Store>(
     let change_can_explain = class.is_none_or(Class::can_come_with_a_change);
     let mut suspect: Option<DeployEvent> = None;
     let mut fix: Option<DeployEvent> = None;
-    for (at, log, change) in &found {
+    // For each change that came after the trouble: the primary's deviation
+    // before it and once it settled. All of them are read at once.
+    let around = try_join_all(found.iter().map(|(at, _, _)| async move {
+        if (*at - first_trouble).num_seconds() < after_secs {
+            return Ok(None);
+        }
+        let settle = *at + TimeDelta::minutes(config.sustain_minutes.min(3));
+        try_join(
+            deviation(store, config, detection, TimeWindow::new(onset, *at)),
+            deviation(store, config, detection, TimeWindow::new(settle, end)),
+        )
+        .await
+        .map(Some)
+    }))
+    .await?;
+    for ((at, log, change), around) in found.iter().zip(around) {
         let lead = (first_trouble - *at).num_seconds() as f64 / 60.0;
         let mut event = DeployEvent {
             at: *at,
@@ -339,10 +357,7 @@ pub async fn investigate_with<S: Store>(
             fixed: false,
             verdict: String::new(),
         };
-        if (*at - first_trouble).num_seconds() >= after_secs {
-            let before = deviation(store, config, detection, TimeWindow::new(onset, *at)).await?;
-            let settle = *at + TimeDelta::minutes(config.sustain_minutes.min(3));
-            let after = deviation(store, config, detection, TimeWindow::new(settle, end)).await?;
+        if let Some((before, after)) = around {
             if let (Some(b), Some(a)) = (before, after) {
                 if b > 0.0 && a <= FIX_RESIDUAL * b {
                     event.fixed = true;

@@ -8,6 +8,7 @@ use crate::model::{AnomalyType, BadDirection, Level, MetricType};
 use crate::store::{LogQuery, SeriesKey, SeriesPoint, Store, StoreError};
 use crate::time::TimeWindow;
 use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::future::{try_join, try_join3};
 use serde::{Deserialize, Serialize};
 
 /// One series that left its baseline.
@@ -161,19 +162,29 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
         Some((first, _)) if first > now => cannot_judge.push(CannotJudge::DataAfterNow { first }),
         _ => {}
     }
-    // All the history the store holds before the read window, in coarser buckets.
-    let (history, history_step) = match span {
+    // All the history the store holds before the read window, in coarser
+    // buckets, read together with the read window itself.
+    let history_read = match span {
         Some((first, _)) if first < window.start => {
             let start = first.max(window.start - TimeDelta::days(HISTORY_DAYS));
-            let step = history_bucket(window.start - start);
-            (
-                store.all_series(TimeWindow::new(start, window.start), step).await?,
-                step,
-            )
+            Some((
+                TimeWindow::new(start, window.start),
+                history_bucket(window.start - start),
+            ))
         }
-        _ => (Vec::new(), TimeDelta::minutes(5)),
+        _ => None,
     };
-    let fine = store.all_series(window, bucket).await?;
+    let history_step = history_read.map_or(TimeDelta::minutes(5), |(_, step)| step);
+    let (history, fine) = try_join(
+        async {
+            match history_read {
+                Some((past, step)) => store.all_series(past, step).await,
+                None => Ok(Vec::new()),
+            }
+        },
+        store.all_series(window, bucket),
+    )
+    .await?;
     let stopped = stopped_services(&fine, &history, now);
     for (key, points) in &fine {
         let past = history
@@ -221,19 +232,13 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
     let (mut mine, elsewhere): (Vec<_>, Vec<_>) = anomalies.into_iter().partition(|a| a.key.service == primary_service);
     crate::order::sort_by(&mut mine, |a, b| b.severity.total_cmp(&a.severity));
     let primary = mine.remove(0);
-    let region = store
-        .logs(&LogQuery {
-            service: Some(primary_service.clone()),
-            min_level: Level::Debug,
-            window,
-            words: Vec::new(),
-            limit: 1,
-        })
-        .await?
-        .first()
-        .map(|l| l.region.clone())
-        .or_else(|| crate::model::Service::parse(&primary_service).map(|s| s.region().to_string()))
-        .unwrap_or_default();
+    let region_query = LogQuery {
+        service: Some(primary_service.clone()),
+        min_level: Level::Debug,
+        window,
+        words: Vec::new(),
+        limit: 1,
+    };
     let warn_query = |window: TimeWindow| LogQuery {
         service: Some(primary_service.clone()),
         min_level: Level::Warn,
@@ -241,12 +246,23 @@ pub async fn scan<S: Store>(store: &S, config: &AgentConfig, now: DateTime<Utc>)
         words: Vec::new(),
         limit: 0,
     };
-    let warn_since = store
-        .count_logs(&warn_query(TimeWindow::new(primary.onset, end)))
-        .await?;
+    let since_query = warn_query(TimeWindow::new(primary.onset, end));
     let before = TimeWindow::new(window.start, primary.onset);
+    let before_query = warn_query(before);
+    // The region and both warning counts need only the primary: one round trip.
+    let (first_log, warn_since, warn_before) = try_join3(
+        store.logs(&region_query),
+        store.count_logs(&since_query),
+        store.count_logs(&before_query),
+    )
+    .await?;
+    let region = first_log
+        .first()
+        .map(|l| l.region.clone())
+        .or_else(|| crate::model::Service::parse(&primary_service).map(|s| s.region().to_string()))
+        .unwrap_or_default();
     let before_hours = (before.length().num_seconds() as f64 / 3600.0).max(0.25);
-    let warn_before = store.count_logs(&warn_query(before)).await? as f64 / before_hours;
+    let warn_before = warn_before as f64 / before_hours;
     let anomaly_type = classify(config, &primary);
     let primary_points = anomalous_points
         .iter()

@@ -15,8 +15,10 @@ use crate::model::{IncidentDoc, Level, MetricType};
 use crate::store::{IncidentQuery, LogQuery, SeriesKey, Store, StoreError};
 use crate::time::TimeWindow;
 use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::future::{join, ready, try_join_all};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::future::Future;
 
 /// A reading within this many robust sigmas of its baseline counts as healthy.
 const HEALTHY_SIGMAS: f64 = 3.0;
@@ -97,14 +99,13 @@ async fn watch<S: Store>(
     let sustain = TimeDelta::minutes(config.sustain_minutes);
     let mut by_time: BTreeMap<DateTime<Utc>, bool> = BTreeMap::new();
     let mut unhealthy = Vec::new();
-    for state in series {
-        let points = store
-            .metric_series(
-                &SeriesKey::new(&state.key.service, &state.key.metric_type),
-                window,
-                bucket,
-            )
-            .await?;
+    // Every watched series at once, then judged in order.
+    let keys: Vec<SeriesKey> = series
+        .iter()
+        .map(|s| SeriesKey::new(&s.key.service, &s.key.metric_type))
+        .collect();
+    let all = try_join_all(keys.iter().map(|key| store.metric_series(key, window, bucket))).await?;
+    for (state, points) in series.iter().zip(all) {
         let mut last_bad = None;
         for p in &points {
             let ok = healthy(state, p.avg);
@@ -216,8 +217,9 @@ impl Outcome {
 }
 
 /// Watch `mine` over `window`; once recovered, measure the MTTR from the onset
-/// against past incidents and record the incident with `actions` as taken.
-/// Returns the outcome and the last data point read.
+/// against past incidents (`historical`, read by the caller alongside other
+/// reads; its error matters only then) and record the incident with `actions`
+/// as taken. Returns the outcome and the last data point read.
 #[allow(clippy::too_many_arguments)]
 async fn watch_then_mttr<S: Store>(
     store: &S,
@@ -226,13 +228,16 @@ async fn watch_then_mttr<S: Store>(
     inv: &Investigation,
     mine: &[&SeriesState],
     window: TimeWindow,
+    historical: impl Future<Output = Result<Option<u64>, StoreError>>,
     actions: impl FnOnce() -> String,
 ) -> Result<(Outcome, Option<DateTime<Utc>>), StoreError> {
-    let w = watch(store, config, mine, window).await?;
+    let (w, historical) = join(watch(store, config, mine, window), historical).await;
+    let w = w?;
     let outcome = match w.recovered_at {
         Some(at) => {
             let mttr = (at - detection.onset).num_seconds().max(0) as u64;
-            let historical = historical_mttr(store, detection, inv).await?;
+            let historical = historical?;
+            // Written only after every read: the record is not its own history.
             record_resolved(store, detection, inv, actions(), at, mttr).await?;
             Outcome::Recovered { at, mttr, historical }
         }
@@ -262,7 +267,9 @@ pub async fn verify<S: Store>(
 ) -> Result<Verification, StoreError> {
     let mine = watched(series, detection, inv);
     let window = TimeWindow::new(from, until + TimeDelta::milliseconds(1));
-    let (outcome, data_until) = watch_then_mttr(store, config, detection, inv, &mine, window, || {
+    // Past MTTRs are read alongside the watch (used only if it recovers).
+    let historical = historical_mttr(store, detection, inv);
+    let (outcome, data_until) = watch_then_mttr(store, config, detection, inv, &mine, window, historical, || {
         narrate::actions_taken(plan)
     })
     .await?;
@@ -335,10 +342,18 @@ pub async fn judge<S: Store>(
     now: DateTime<Utc>,
 ) -> Result<Verification, StoreError> {
     let mine = watched(series, detection, inv);
-    let seen = action_after_onset(store, detection, inv, now).await?;
+    // The watch window starts at the action, but past MTTRs need neither:
+    // they are read alongside the action (and used only if it recovers).
+    let (seen, historical) = join(
+        action_after_onset(store, detection, inv, now),
+        historical_mttr(store, detection, inv),
+    )
+    .await;
+    let seen = seen?;
     let from = seen.as_ref().map(|a| a.at).unwrap_or(detection.onset);
     let window = TimeWindow::new(from, now + TimeDelta::milliseconds(1));
-    let (outcome, data_until) = watch_then_mttr(store, config, detection, inv, &mine, window, || {
+    let historical = ready(historical);
+    let (outcome, data_until) = watch_then_mttr(store, config, detection, inv, &mine, window, historical, || {
         narrate::observed_actions(seen.as_ref())
     })
     .await?;
