@@ -16,7 +16,7 @@ fn engine_status(name: &str) -> Option<u16> {
         // `setup` created the index already.
         n if n.starts_with("index: create") => Some(400),
         // No document under that id: the recorder's redirect is a plain miss here.
-        "doc: read through a redirect" => Some(404),
+        "doc: read, upstream redirects" => Some(404),
         _ => None,
     }
 }
