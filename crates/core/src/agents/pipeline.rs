@@ -432,8 +432,9 @@ impl<'s, S: Store> Pipeline<'s, S> {
         // nothing to a store that holds it, and a replay whose telemetry was
         // reset gets the same recovery (and the same story) again.
         if plan.action.changes_something() {
+            // One request with one refresh for both indices (Elasticsearch).
             let lines = recovery::action_lines(&execution);
-            futures_util::future::try_join(self.store.write_logs(&lines), self.store.write_metrics(&points)).await?;
+            self.store.write_telemetry(&points, &lines, &mut |_, _| {}).await?;
         }
         let rem = Remediation {
             plan: plan.clone(),

@@ -114,19 +114,53 @@ macro_rules! bulk_answer {
     };
 }
 
-/// One bulk action: write `source` under `id`, or (no source) delete `id`.
-type Action = (String, Option<String>);
+/// One bulk action: write `source` under `id` in `index`, or (no source) delete it.
+#[derive(Debug, Clone)]
+pub(super) struct Action<'i> {
+    pub index: &'i str,
+    pub id: String,
+    pub source: Option<String>,
+}
+
+impl<'i> Action<'i> {
+    /// Writes of `docs` into `index`.
+    pub fn writes<D: Document>(index: &'i str, docs: &[D]) -> Result<Vec<Action<'i>>, StoreError> {
+        docs.iter()
+            .map(|d| {
+                Ok(Action {
+                    index,
+                    id: d.doc_id(),
+                    source: Some(serde_json::to_string(d).map_err(|e| StoreError::Malformed(e.to_string()))?),
+                })
+            })
+            .collect()
+    }
+
+    /// Deletions of `ids` from `index`.
+    pub fn deletes(index: &'i str, ids: &[String]) -> Vec<Action<'i>> {
+        ids.iter()
+            .map(|id| Action {
+                index,
+                id: id.clone(),
+                source: None,
+            })
+            .collect()
+    }
+
+    fn size(&self) -> usize {
+        self.id.len() + self.source.as_ref().map_or(0, String::len) + 64 + self.index.len()
+    }
+}
 
 /// One chunk's NDJSON body (ends with a newline, as `_bulk` requires):
 /// each write's action line and source, each delete's action line.
-fn actions_ndjson(op: BulkOp, index: &str, items: &[&Action]) -> String {
-    let size = |(id, s): &Action| id.len() + s.as_ref().map_or(0, String::len) + 48 + index.len();
-    let mut body = String::with_capacity(items.iter().map(|a| size(a)).sum());
-    for (id, source) in items {
-        let action = if source.is_some() { op.as_str() } else { "delete" };
-        body.push_str(&serde_json::json!({ action: { "_index": index, "_id": id } }).to_string());
+fn actions_ndjson(op: BulkOp, items: &[&Action]) -> String {
+    let mut body = String::with_capacity(items.iter().map(|a| a.size()).sum());
+    for a in items {
+        let action = if a.source.is_some() { op.as_str() } else { "delete" };
+        body.push_str(&serde_json::json!({ action: { "_index": a.index, "_id": a.id } }).to_string());
         body.push('\n');
-        if let Some(source) = source {
+        if let Some(source) = &a.source {
             body.push_str(source);
             body.push('\n');
         }
@@ -160,16 +194,15 @@ impl From<StoreError> for ChunkError {
 
 /// Split `items` into chunks of at most `max_docs` actions and `max_bytes`
 /// (at least one action each).
-fn chunks(index: &str, items: &[Action], config: &BulkConfig) -> Vec<std::ops::Range<usize>> {
+fn chunks(items: &[Action], max_docs: usize, max_bytes: usize) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < items.len() {
         let mut end = start;
         let mut bytes = 0;
-        while end < items.len() && end - start < config.max_docs {
-            let (id, source) = &items[end];
-            let size = id.len() + source.as_ref().map_or(0, String::len) + 64 + index.len();
-            if end > start && bytes + size > config.max_bytes {
+        while end < items.len() && end - start < max_docs.max(1) {
+            let size = items[end].size();
+            if end > start && bytes + size > max_bytes {
                 break;
             }
             bytes += size;
@@ -186,8 +219,7 @@ fn chunks(index: &str, items: &[Action], config: &BulkConfig) -> Vec<std::ops::R
 /// gone (404) is done.
 async fn send_chunk<T: Transport>(
     transport: &T,
-    index: &str,
-    items: &[Action],
+    items: &[Action<'_>],
     refresh: Option<Refresh>,
     config: &BulkConfig,
     rng: &mut SimRng,
@@ -204,7 +236,7 @@ async fn send_chunk<T: Transport>(
         let request = Request {
             method: Method::Post,
             path,
-            body: Some(actions_ndjson(config.op, index, &pending)),
+            body: Some(actions_ndjson(config.op, &pending)),
             ndjson: true,
         };
         let response = transport.send(request).await?;
@@ -233,15 +265,15 @@ async fn send_chunk<T: Transport>(
         for (item, action) in results.iter().zip(pending.iter()) {
             let result: &Value = item.as_object().and_then(|o| o.values().next()).unwrap_or(&Value::Null);
             let status = result["status"].as_u64().unwrap_or(0) as u16;
-            let delete = action.1.is_none();
+            let delete = action.source.is_none();
             match status {
                 200..=299 if delete => outcome.deleted += 1,
                 200..=299 => outcome.written += 1,
                 404 if delete => {}
                 429 if attempt < config.max_retries => again.push(*action),
                 _ => outcome.failures.push(DocFailure {
-                    index: index.to_string(),
-                    id: action.0.clone(),
+                    index: action.index.to_string(),
+                    id: action.id.clone(),
                     status,
                     reason: result
                         .pointer("/error/reason")
@@ -270,7 +302,15 @@ pub(super) async fn write<T: Transport, D: Document>(
     refresh: Refresh,
     progress: &mut dyn FnMut(BulkProgress),
 ) -> Result<BulkReport, StoreError> {
-    apply(transport, index, docs, &[], config, refresh, progress).await
+    apply(
+        transport,
+        Action::writes(index, docs)?,
+        Vec::new(),
+        config,
+        refresh,
+        progress,
+    )
+    .await
 }
 
 /// Delete `ids` from `index` by id, visible once this returns (see [`apply`]).
@@ -281,49 +321,44 @@ pub(super) async fn delete<T: Transport>(
     ids: &[String],
     config: &BulkConfig,
 ) -> Result<u64, StoreError> {
-    let none: &[crate::model::MetricDoc] = &[];
-    Ok(apply(transport, index, none, ids, config, Refresh::Now, &mut |_| {})
+    let deletes = Action::deletes(index, ids);
+    Ok(apply(transport, Vec::new(), deletes, config, Refresh::Now, &mut |_| {})
         .await?
         .deleted)
 }
 
-/// Write `docs` into `index`, then delete `deletes` by id, in one stream of
-/// `_bulk` requests: up to `config.in_flight` chunks at once (ids are
-/// deterministic, so the order of arrival does not matter), then the last
-/// chunk alone, asking for a [`Refresh`], so that once this returns every
-/// write and deletion is visible to searches: one refresh for both. The
-/// deletions come after every write in the stream, so they share the last
-/// chunk unless there are many. Nothing is sent, and no refresh asked,
-/// when there is nothing to do. Progress is reported after each chunk; the
-/// written count is exact (only items answered 2xx); an id already gone
-/// counts as neither deleted nor failed.
-pub(super) async fn apply<T: Transport, D: Document>(
+/// Actions per request in the tail (the last writes and the deletions): a
+/// delete line is ~80 bytes, so ~1 MB, well under the proxy's limits.
+const TAIL_ACTIONS: usize = 10_000;
+
+/// Apply `writes` (to any of the app's indices), then `deletes`, with
+/// `_bulk`: up to `config.in_flight` chunks of writes at once (ids are
+/// deterministic, so the order of arrival does not matter); then, once every
+/// other chunk is written, the tail: the last chunk of writes and the
+/// deletions, usually one request, whose last asks for a [`Refresh`], so that
+/// once this returns every write and deletion is visible to searches, with
+/// one refresh. So a write that fails before the tail deletes nothing.
+/// Nothing is sent when there is nothing to do. Progress is reported after
+/// each chunk; the written count is exact (only items answered 2xx); an id
+/// already gone counts as neither deleted nor failed.
+pub(super) async fn apply<T: Transport>(
     transport: &T,
-    index: &str,
-    docs: &[D],
-    deletes: &[String],
+    writes: Vec<Action<'_>>,
+    deletes: Vec<Action<'_>>,
     config: &BulkConfig,
     refresh: Refresh,
     progress: &mut dyn FnMut(BulkProgress),
 ) -> Result<BulkReport, StoreError> {
     use futures_util::stream::{self, StreamExt};
 
-    let mut items: Vec<Action> = docs
-        .iter()
-        .map(|d| {
-            Ok((
-                d.doc_id(),
-                Some(serde_json::to_string(d).map_err(|e| StoreError::Malformed(e.to_string()))?),
-            ))
-        })
-        .collect::<Result<_, StoreError>>()?;
-    items.extend(deletes.iter().map(|id| (id.clone(), None)));
-    let total = docs.len();
+    let total = writes.len();
     let mut seed = Fnv64::new();
-    seed.write(index);
-    let seed = seed.finish() ^ items.len() as u64;
-    let mut ranges = chunks(index, &items, config);
-    let last = ranges.pop();
+    for index in writes.iter().chain(&deletes).map(|a| a.index).take(1) {
+        seed.write(index);
+    }
+    let seed = seed.finish() ^ (writes.len() + deletes.len()) as u64;
+    let mut ranges = chunks(&writes, config.max_docs, config.max_bytes);
+    let tail_start = ranges.pop().map_or(writes.len(), |r| r.start);
     let mut done = ChunkOutcome::default();
     let mut absorb = |result: Result<ChunkOutcome, ChunkError>, done: &mut ChunkOutcome| -> Result<(), StoreError> {
         match result {
@@ -349,20 +384,25 @@ pub(super) async fn apply<T: Transport, D: Document>(
             Err(ChunkError::Store(e)) => Err(e),
         }
     };
-    let all = &items;
+    let all = &writes;
     let mut in_flight = stream::iter(ranges.into_iter().enumerate())
         .map(|(n, range)| async move {
             let mut rng = SimRng::new(seed ^ n as u64, 7);
-            send_chunk(transport, index, &all[range], None, config, &mut rng).await
+            send_chunk(transport, &all[range], None, config, &mut rng).await
         })
         .buffer_unordered(config.in_flight.max(1));
     while let Some(result) = in_flight.next().await {
         absorb(result, &mut done)?;
     }
     drop(in_flight);
-    if let Some(range) = last {
-        let mut rng = SimRng::new(seed ^ u64::MAX, 7);
-        let result = send_chunk(transport, index, &items[range], Some(refresh), config, &mut rng).await;
+    let items = writes.len() + deletes.len();
+    let tail: Vec<Action> = writes.into_iter().skip(tail_start).chain(deletes).collect();
+    let pieces = chunks(&tail, TAIL_ACTIONS, usize::MAX);
+    let last = pieces.len().saturating_sub(1);
+    for (n, range) in pieces.into_iter().enumerate() {
+        let mut rng = SimRng::new(seed ^ u64::MAX ^ n as u64, 7);
+        let refresh = (n == last).then_some(refresh);
+        let result = send_chunk(transport, &tail[range], refresh, config, &mut rng).await;
         absorb(result, &mut done)?;
     }
     if done.failures.is_empty() {
@@ -373,7 +413,7 @@ pub(super) async fn apply<T: Transport, D: Document>(
         })
     } else {
         Err(StoreError::PartialWrite {
-            total: items.len(),
+            total: items,
             failures: done.failures,
         })
     }
@@ -385,12 +425,17 @@ mod tests {
 
     #[test]
     fn ndjson_pairs_writes_with_sources_and_deletes_stand_alone() {
-        let items: Vec<Action> = vec![
-            ("a".into(), Some("{\"x\":1}".into())),
-            ("b".into(), Some("{\"x\":2}".into())),
-            ("c".into(), None),
+        let action = |id: &str, source: Option<&str>| Action {
+            index: "logs-quantumstate",
+            id: id.into(),
+            source: source.map(str::to_string),
+        };
+        let items = [
+            action("a", Some("{\"x\":1}")),
+            action("b", Some("{\"x\":2}")),
+            action("c", None),
         ];
-        let body = actions_ndjson(BulkOp::Index, "logs-quantumstate", &items.iter().collect::<Vec<_>>());
+        let body = actions_ndjson(BulkOp::Index, &items.iter().collect::<Vec<_>>());
         assert!(body.ends_with('\n'));
         let lines: Vec<&str> = body.lines().collect();
         assert_eq!(lines.len(), 5);

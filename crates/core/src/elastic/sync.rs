@@ -283,8 +283,10 @@ impl<T: Transport> ElasticStore<T> {
         }
     }
 
-    /// Metrics and logs at once, each as (documents to write, ids to delete
-    /// after them), progress offset by `done`. Returns (written, deleted).
+    /// Metrics and logs at once, each as (documents to write, ids to delete),
+    /// progress offset by `done`: the deletions go only once every other write
+    /// is done, with the last one, under the same refresh (see
+    /// [`bulk::apply`]). Returns (written, deleted).
     pub(super) async fn write_both(
         &self,
         metrics: (&[MetricDoc], &[String]),
@@ -293,35 +295,16 @@ impl<T: Transport> ElasticStore<T> {
         total: usize,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(u64, u64), StoreError> {
-        let counts = std::cell::RefCell::new(([0usize; 2], progress));
-        let report = |which: usize, written: usize| {
-            let mut c = counts.borrow_mut();
-            c.0[which] = written;
-            let sum = done + c.0[0] + c.0[1];
-            (c.1)(sum, total);
-        };
-        let (m, l) = futures_util::future::try_join(
-            bulk::apply(
-                self.transport(),
-                &self.names.name(Index::Metrics),
-                metrics.0,
-                metrics.1,
-                &self.bulk,
-                Refresh::Now,
-                &mut |p| report(0, p.written),
-            ),
-            bulk::apply(
-                self.transport(),
-                &self.names.name(Index::Logs),
-                logs.0,
-                logs.1,
-                &self.bulk,
-                Refresh::Now,
-                &mut |p| report(1, p.written),
-            ),
-        )
+        let (m, l) = (self.names.name(Index::Metrics), self.names.name(Index::Logs));
+        let mut writes = bulk::Action::writes(&m, metrics.0)?;
+        writes.extend(bulk::Action::writes(&l, logs.0)?);
+        let mut deletes = bulk::Action::deletes(&m, metrics.1);
+        deletes.extend(bulk::Action::deletes(&l, logs.1));
+        let report = bulk::apply(self.transport(), writes, deletes, &self.bulk, Refresh::Now, &mut |p| {
+            progress(done + p.written, total)
+        })
         .await?;
-        Ok((m.written + l.written, m.deleted + l.deleted))
+        Ok((report.written, report.deleted))
     }
 
     /// Delete every metric and log that is not `keep`'s.
