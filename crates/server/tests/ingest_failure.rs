@@ -76,9 +76,10 @@ async fn a_cut_ingest_keeps_the_previous_run_and_a_full_one_replaces_it() {
     let before = full.counts().await.unwrap();
     assert_eq!(before.metrics + before.logs, first.len() as u64);
 
-    // Cut before the first request, part-way, and just before the last one
-    // (which carries the deletions: every chunk but the last is written first).
-    let all_but_last = (second.len() - 1) / quantumstate_core::elastic::BulkConfig::default().max_docs;
+    // Cut before the first request, part-way, and just before the last one,
+    // which carries the deletions: every index's chunks but its last go first.
+    let max = quantumstate_core::elastic::BulkConfig::default().max_docs;
+    let all_but_last = second.metrics.len().div_ceil(max) - 1 + second.logs.len().div_ceil(max) - 1;
     for budget in [0, 1, 3, all_but_last] {
         let cut = store_with(budget);
         let err = load_dataset(&cut, support::anchor(), &second, &mut |_, _| {})

@@ -332,15 +332,17 @@ pub(super) async fn delete<T: Transport>(
 const TAIL_ACTIONS: usize = 10_000;
 
 /// Apply `writes` (to any of the app's indices), then `deletes`, with
-/// `_bulk`: up to `config.in_flight` chunks of writes at once (ids are
-/// deterministic, so the order of arrival does not matter); then, once every
-/// other chunk is written, the tail: the last chunk of writes and the
-/// deletions, usually one request, whose last asks for a [`Refresh`], so that
-/// once this returns every write and deletion is visible to searches, with
-/// one refresh. So a write that fails before the tail deletes nothing.
-/// Nothing is sent when there is nothing to do. Progress is reported after
-/// each chunk; the written count is exact (only items answered 2xx); an id
-/// already gone counts as neither deleted nor failed.
+/// `_bulk`. Each index's writes are cut into chunks; up to
+/// `config.in_flight` chunks go at once (ids are deterministic, so the order
+/// of arrival does not matter), all but each index's last. Once those are
+/// written, the tail: every index's last chunk and the deletions, usually in
+/// one request, asking for a [`Refresh`] (a refresh covers the shards a
+/// request touches, so the tail touches every index written), so that once
+/// this returns every write and deletion is visible to searches. A write
+/// that fails before the tail deletes nothing. Nothing is sent when there is
+/// nothing to do. Progress is reported after each chunk; the written count is
+/// exact (only items answered 2xx); an id already gone counts as neither
+/// deleted nor failed.
 pub(super) async fn apply<T: Transport>(
     transport: &T,
     writes: Vec<Action<'_>>,
@@ -352,13 +354,32 @@ pub(super) async fn apply<T: Transport>(
     use futures_util::stream::{self, StreamExt};
 
     let total = writes.len();
+    let items = writes.len() + deletes.len();
     let mut seed = Fnv64::new();
     for index in writes.iter().chain(&deletes).map(|a| a.index).take(1) {
         seed.write(index);
     }
-    let seed = seed.finish() ^ (writes.len() + deletes.len()) as u64;
-    let mut ranges = chunks(&writes, config.max_docs, config.max_bytes);
-    let tail_start = ranges.pop().map_or(writes.len(), |r| r.start);
+    let seed = seed.finish() ^ items as u64;
+    // Each index's writes, in order of first appearance.
+    let mut groups: Vec<Vec<Action>> = Vec::new();
+    for action in writes {
+        match groups.iter_mut().find(|g| g[0].index == action.index) {
+            Some(g) => g.push(action),
+            None => groups.push(vec![action]),
+        }
+    }
+    let mut body: Vec<Vec<Action>> = Vec::new();
+    let mut tail: Vec<Action> = Vec::new();
+    for group in groups {
+        let ranges = chunks(&group, config.max_docs, config.max_bytes);
+        let last = ranges.last().map_or(0, |r| r.start);
+        let mut rest = group;
+        tail.extend(rest.drain(last..));
+        for range in chunks(&rest, config.max_docs, config.max_bytes) {
+            body.push(rest[range].to_vec());
+        }
+    }
+    tail.extend(deletes);
     let mut done = ChunkOutcome::default();
     let mut absorb = |result: Result<ChunkOutcome, ChunkError>, done: &mut ChunkOutcome| -> Result<(), StoreError> {
         match result {
@@ -384,25 +405,20 @@ pub(super) async fn apply<T: Transport>(
             Err(ChunkError::Store(e)) => Err(e),
         }
     };
-    let all = &writes;
-    let mut in_flight = stream::iter(ranges.into_iter().enumerate())
-        .map(|(n, range)| async move {
+    let mut in_flight = stream::iter(body.iter().enumerate())
+        .map(|(n, chunk)| async move {
             let mut rng = SimRng::new(seed ^ n as u64, 7);
-            send_chunk(transport, &all[range], None, config, &mut rng).await
+            send_chunk(transport, chunk, None, config, &mut rng).await
         })
         .buffer_unordered(config.in_flight.max(1));
     while let Some(result) = in_flight.next().await {
         absorb(result, &mut done)?;
     }
     drop(in_flight);
-    let items = writes.len() + deletes.len();
-    let tail: Vec<Action> = writes.into_iter().skip(tail_start).chain(deletes).collect();
-    let pieces = chunks(&tail, TAIL_ACTIONS, usize::MAX);
-    let last = pieces.len().saturating_sub(1);
-    for (n, range) in pieces.into_iter().enumerate() {
+    // Every piece of the tail refreshes what it touched (usually one piece).
+    for (n, range) in chunks(&tail, TAIL_ACTIONS, config.max_bytes).into_iter().enumerate() {
         let mut rng = SimRng::new(seed ^ u64::MAX ^ n as u64, 7);
-        let refresh = (n == last).then_some(refresh);
-        let result = send_chunk(transport, &tail[range], refresh, config, &mut rng).await;
+        let result = send_chunk(transport, &tail[range], Some(refresh), config, &mut rng).await;
         absorb(result, &mut done)?;
     }
     if done.failures.is_empty() {
