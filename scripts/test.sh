@@ -29,6 +29,9 @@ cargo test --workspace -- --include-ignored 2>&1 | tee -a "$LOG"
 
 say "in-browser tests (wasm-bindgen-test in headless Chromium)"
 export CHROMEDRIVER="$(command -v chromedriver)"
+# The runner gives each WebDriver request 5 s by default; on 2 busy cores a
+# page's first script call can take longer (a timeout, not a wait).
+export WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-60}"
 cargo test -p quantumstate-app --target wasm32-unknown-unknown --lib --tests 2>&1 | tee -a "$LOG"
 
 # One closing line for the whole run (pipefail has already stopped us on a failure).
