@@ -118,7 +118,7 @@ impl Store for AppStore {
         logs: &[LogDoc],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<u64, StoreError> {
-        // Elasticsearch writes both indices concurrently, with one refresh each.
+        // Elasticsearch writes both indices together, with one refresh at the end.
         delegate!(self, s => s.write_telemetry(metrics, logs, progress).await)
     }
     async fn replace_telemetry(

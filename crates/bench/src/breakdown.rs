@@ -1,6 +1,7 @@
 //! Where a click's time goes in Elasticsearch mode, measured natively through
-//! the proxy with the app's own code: the load (presence check, bulk write with its
-//! refresh, delete by id, count check) and each agent, split by kind of request.
+//! the proxy with the app's own code: the load (presence check, bulk write whose
+//! last request carries the deletions by id and the refresh, count check) and
+//! each agent, split by kind of request.
 
 use crate::ingest::Counting;
 use crate::stats::Sample;
@@ -16,8 +17,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// Milliseconds spent per kind of request: the load's checks (what the store
-/// holds: searches by id), bulk writes (and the last chunk's, which waits for
-/// its refresh), deletions by id, single-document writes (the audit trail),
+/// holds: searches by id), bulk writes (and the last request's, which carries
+/// a click's deletions and waits for its refresh), bulk requests of deletions
+/// only, single-document writes (the audit trail),
 /// reads. Summed over requests, so requests in flight together count each (a
 /// phase's own total is wall-clock).
 #[derive(Debug, Default, Clone)]

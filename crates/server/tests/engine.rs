@@ -211,3 +211,98 @@ async fn a_hundred_thousand_documents_go_through_the_proxy_and_a_reset_clears_th
     store.clear_telemetry().await.unwrap();
     assert_eq!(store.counts().await.unwrap().metrics, 0);
 }
+
+/// With the engine's scheduled refresh off (so only a write that asks for a
+/// refresh makes anything visible), every audit record of a run is
+/// searchable as soon as the run stops: done (no incident, fixed, advised),
+/// waiting for approval, or resumed (approved, rejected). A run refreshes only
+/// with its last record.
+#[tokio::test]
+async fn every_audit_record_is_searchable_when_a_run_stops() {
+    use quantumstate_core::agents::{AgentConfig, Pipeline, ReportStatus};
+    let engine = quantumstate_testkit::Engine::start(quantumstate_testkit::EngineKind::OpenSearch);
+    let prefix = engine.prefix("visible");
+    let store = elastic_via_proxy(&engine.url, &prefix).await;
+    store.setup(anchor()).await.unwrap();
+    let off = reqwest::Client::new()
+        .put(format!("{}/{prefix}agent-decisions-quantumstate/_settings", engine.url))
+        .json(&serde_json::json!({ "index": { "refresh_interval": "-1" } }))
+        .send()
+        .await
+        .unwrap();
+    assert!(off.status().is_success(), "{}", off.status());
+    let searchable = |written: Vec<quantumstate_core::DecisionDoc>| {
+        let store = &store;
+        async move {
+            let trail: Vec<String> = store
+                .decisions(1_000)
+                .await
+                .unwrap()
+                .iter()
+                .map(Document::doc_id)
+                .collect();
+            written
+                .iter()
+                .map(Document::doc_id)
+                .filter(|id| !trail.contains(id))
+                .count()
+        }
+    };
+    let approval = AgentConfig {
+        approval_threshold: 1.0,
+        ..AgentConfig::default()
+    };
+    let mut seen = Vec::new();
+    for (n, scenario) in [
+        Scenario::Healthy,
+        Scenario::MemoryLeak,
+        Scenario::ErrorSpike,
+        Scenario::DeploymentRollback,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let config = SimConfig::new(scenario, 5, anchor() + chrono::TimeDelta::hours(n as i64));
+        let data = quantumstate_core::store::load_scenario(&store, &config, &mut |_, _| {})
+            .await
+            .unwrap();
+        let now = data.truth.timeline.end;
+        // Each check right after the run stops, before anything else is written.
+        let mut check = |what: &str, report: &quantumstate_core::agents::IncidentReport, missing: usize| {
+            seen.push(format!("{scenario} {what}: {:?}", report.status));
+            assert_eq!(
+                missing,
+                0,
+                "{scenario} {what}: {missing} of {} records not searchable",
+                report.decisions.len()
+            );
+        };
+        match scenario {
+            Scenario::Healthy | Scenario::MemoryLeak => {
+                let done = Pipeline::new(&store, AgentConfig::default()).run(now).await.unwrap();
+                check("run", &done, searchable(done.decisions.clone()).await);
+            }
+            _ => {
+                let pipeline = Pipeline::new(&store, approval.clone());
+                let waiting = pipeline.run(now).await.unwrap();
+                assert_eq!(waiting.status, ReportStatus::AwaitingApproval);
+                check("waiting", &waiting, searchable(waiting.decisions.clone()).await);
+                let approve = scenario == Scenario::DeploymentRollback;
+                let resumed = pipeline.resume(waiting, approve).await.unwrap();
+                check(
+                    if approve { "approved" } else { "rejected" },
+                    &resumed,
+                    searchable(resumed.decisions.clone()).await,
+                );
+                if approve {
+                    let advised = Pipeline::advisory(&store, AgentConfig::default())
+                        .run(now)
+                        .await
+                        .unwrap();
+                    check("advised", &advised, searchable(advised.decisions.clone()).await);
+                }
+            }
+        }
+    }
+    println!("every record searchable after: {}", seen.join("; "));
+}

@@ -15,7 +15,8 @@ use quantumstate_server::transport::{Credentials, HttpTransport};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// The real transport, cut after `bulk_budget` `_bulk` requests.
+/// The real transport, cut after `bulk_budget` `_bulk` requests of telemetry
+/// (the seeded incidents' write, alongside, is not counted).
 struct CutAfter {
     inner: HttpTransport,
     bulk_budget: AtomicUsize,
@@ -23,7 +24,11 @@ struct CutAfter {
 
 impl Transport for CutAfter {
     async fn send(&self, request: Request) -> Result<Response, StoreError> {
-        if request.path.contains("_bulk") {
+        let incidents = request
+            .body
+            .as_deref()
+            .is_some_and(|b| b.contains("incidents-quantumstate"));
+        if request.path.contains("_bulk") && !incidents {
             let left = self.bulk_budget.load(Ordering::SeqCst);
             if left == 0 {
                 return Err(StoreError::Unreachable("connection reset by peer".into()));
@@ -79,7 +84,8 @@ async fn a_cut_ingest_keeps_the_previous_run_and_a_full_one_replaces_it() {
     // Cut before the first request, part-way, and just before the last one,
     // which carries the deletions: every index's chunks but its last go first.
     let max = quantumstate_core::elastic::BulkConfig::default().max_docs;
-    let all_but_last = second.metrics.len().div_ceil(max) - 1 + second.logs.len().div_ceil(max) - 1;
+    let body = |n: usize| (n.div_ceil(max) - 1) * max;
+    let all_but_last = body(second.metrics.len()) / max + body(second.logs.len()) / max;
     for budget in [0, 1, 3, all_but_last] {
         let cut = store_with(budget);
         let err = load_dataset(&cut, support::anchor(), &second, &mut |_, _| {})
@@ -92,6 +98,13 @@ async fn a_cut_ingest_keeps_the_previous_run_and_a_full_one_replaces_it() {
             "a failed ingest after {budget} bulk requests deleted documents: {before:?} -> {after:?}"
         );
         assert_eq!(logs_in(&full, &first).await, first.logs.len(), "budget {budget}");
+        if budget == all_but_last {
+            // The cut fell on the last request: everything before it is written.
+            assert_eq!(
+                after.metrics + after.logs,
+                before.metrics + before.logs + (body(second.metrics.len()) + body(second.logs.len())) as u64
+            );
+        }
     }
 
     load_dataset(&full, support::anchor(), &second, &mut |_, _| {})

@@ -18,7 +18,8 @@ pub struct BulkConfig {
     pub max_retries: u32,
     pub base_backoff_ms: u64,
     pub max_backoff_ms: u64,
-    /// Chunks sent at once (the last one always goes alone, after the others).
+    /// Requests sent at once, over all the indices written (each index's last
+    /// chunk waits for the tail: see [`apply`]).
     pub in_flight: usize,
     /// `index` (upsert) or `create` (write-once: an id already there is a 409).
     pub op: BulkOp,
@@ -61,7 +62,7 @@ impl Default for BulkConfig {
 /// How a bulk write makes its documents visible to searches before it returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refresh {
-    /// The last chunk goes alone, after the others, with `refresh=wait_for`:
+    /// The tail goes after the others (see [`apply`]) with `refresh=wait_for`:
     /// it returns once the engine's next scheduled refresh (every second by
     /// default) has made everything visible. Cheap for the cluster.
     WaitFor,
@@ -336,11 +337,13 @@ const TAIL_ACTIONS: usize = 10_000;
 /// `config.in_flight` chunks go at once (ids are deterministic, so the order
 /// of arrival does not matter), all but each index's last. Once those are
 /// written, the tail: every index's last chunk and the deletions, usually in
-/// one request, asking for a [`Refresh`] (a refresh covers the shards a
+/// one request (pieces of at most [`TAIL_ACTIONS`] and `max_bytes` one after
+/// the other, each), asking for a [`Refresh`] (a refresh covers the shards a
 /// request touches, so the tail touches every index written), so that once
 /// this returns every write and deletion is visible to searches. A write
-/// that fails before the tail deletes nothing. Nothing is sent when there is
-/// nothing to do. Progress is reported after each chunk; the written count is
+/// that fails before the tail (a request, or a document for good) deletes
+/// nothing; a document of the tail that fails does not hold back the
+/// deletions sent with it. Nothing is sent when there is nothing to do. Progress is reported after each chunk; the written count is
 /// exact (only items answered 2xx); an id already gone counts as neither
 /// deleted nor failed.
 pub(super) async fn apply<T: Transport>(
@@ -370,16 +373,16 @@ pub(super) async fn apply<T: Transport>(
     }
     let mut body: Vec<Vec<Action>> = Vec::new();
     let mut tail: Vec<Action> = Vec::new();
-    for group in groups {
-        let ranges = chunks(&group, config.max_docs, config.max_bytes);
-        let last = ranges.last().map_or(0, |r| r.start);
-        let mut rest = group;
-        tail.extend(rest.drain(last..));
-        for range in chunks(&rest, config.max_docs, config.max_bytes) {
-            body.push(rest[range].to_vec());
+    for mut group in groups {
+        // Moved out chunk by chunk, from the back: no source is copied.
+        let mut ranges = chunks(&group, config.max_docs, config.max_bytes);
+        if let Some(last) = ranges.pop() {
+            tail.extend(group.drain(last.start..));
+        }
+        while let Some(range) = ranges.pop() {
+            body.push(group.split_off(range.start));
         }
     }
-    tail.extend(deletes);
     let mut done = ChunkOutcome::default();
     let mut absorb = |result: Result<ChunkOutcome, ChunkError>, done: &mut ChunkOutcome| -> Result<(), StoreError> {
         match result {
@@ -415,6 +418,11 @@ pub(super) async fn apply<T: Transport>(
         absorb(result, &mut done)?;
     }
     drop(in_flight);
+    // A document failed for good: what was written is made visible, and
+    // nothing is deleted (the store keeps the previous documents).
+    if done.failures.is_empty() {
+        tail.extend(deletes);
+    }
     // Every piece of the tail refreshes what it touched (usually one piece).
     for (n, range) in chunks(&tail, TAIL_ACTIONS, config.max_bytes).into_iter().enumerate() {
         let mut rng = SimRng::new(seed ^ u64::MAX ^ n as u64, 7);

@@ -358,8 +358,8 @@ impl<T: Transport> Store for ElasticStore<T> {
         Ok(self.bulk_refresh(docs, Refresh::Now, &mut |_| {}).await?.written)
     }
 
-    /// Metrics and logs at once, a few chunks in flight each, no refresh but
-    /// on the last chunk of each index (`refresh=true`).
+    /// Metrics and logs at once, a few chunks in flight, then the tail (each
+    /// index's last chunk) with `refresh=true` (see `bulk::apply`).
     async fn write_telemetry(
         &self,
         metrics: &[MetricDoc],

@@ -10,8 +10,9 @@
 //! count per series and block plus the sum of the values stored under them, so
 //! a block holding another run's values under the same ids is rewritten.
 //! What is not the run's is found by a search for every other id and deleted
-//! by id in the same `_bulk` requests, after the writes: one refresh per index
-//! makes both visible, and an index with nothing to change gets no request.
+//! by id in the write's tail, its last request, once every other chunk is
+//! written: its refresh makes writes and deletions visible together, and an
+//! index with nothing to change gets no request.
 
 use super::query::MAX_HITS;
 use super::{bulk, ElasticStore, Refresh, Transport};
@@ -212,7 +213,8 @@ fn missing_logs(docs: &[LogDoc], stored: &Blocks) -> Vec<LogDoc> {
 impl<T: Transport> ElasticStore<T> {
     /// Make the telemetry exactly `metrics` and `logs` (see the module
     /// documentation), reporting `(done, total)`: documents the store already
-    /// holds count as done at once. Written before anything is deleted.
+    /// holds count as done at once. Nothing is deleted unless every other
+    /// chunk was written.
     pub async fn sync_telemetry(
         &self,
         metrics: &[MetricDoc],
