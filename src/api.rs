@@ -203,8 +203,16 @@ pub(crate) fn timing_end(name: &str, perf: Option<web_sys::Performance>) {
     }
 }
 
+/// End the current task and go on in a new one, after the browser has had its
+/// turn (input, paint). The embedded store answers at once, so without this a
+/// run (generation, writing, the four agents, the panels) would hold the main
+/// thread as one long task; with Elasticsearch every query waits anyway.
+pub async fn yield_to_browser() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
 /// Load `config` into the store (see [`quantumstate_core::store::load_scenario`]),
-/// timing generation and writing apart.
+/// timing generation and writing apart (each a task of its own).
 pub async fn load_scenario<S: Store>(
     store: &S,
     config: &SimConfig,
@@ -213,6 +221,7 @@ pub async fn load_scenario<S: Store>(
     let t = timing_start(MEASURE_GENERATE);
     let data = sim::generate(config);
     timing_end(MEASURE_GENERATE, t);
+    yield_to_browser().await;
     let t = timing_start(MEASURE_WRITE);
     quantumstate_core::store::load_dataset(store, config.anchor, &data, progress).await?;
     timing_end(MEASURE_WRITE, t);
