@@ -25,15 +25,20 @@ pub fn start() {
     // the hook out (it costs ~1 KB gzip) and a panic shows as `unreachable`.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    after_first_paint(FIRST_PAINT_FRAMES, mount);
+    after_first_paint(0, mount);
 }
 
-/// How many frames the app waits at most for the static first screen to be shown.
-const FIRST_PAINT_FRAMES: u32 = 10;
+/// The app waits at least this many frames for the static first screen to be
+/// shown, and at most [`FIRST_PAINT_MAX_FRAMES`].
+const FIRST_PAINT_MIN_FRAMES: u32 = 3;
+const FIRST_PAINT_MAX_FRAMES: u32 = 10;
 
-/// Run `f` once the page's first contentful paint has been presented (the
-/// `first-contentful-paint` entry exists), checking every frame, at most
-/// `frames` frames; at once in a hidden tab, which paints nothing.
+/// Run `f` once the static first screen has been presented: the
+/// `first-contentful-paint` entry exists and [`FIRST_PAINT_MIN_FRAMES`] frames
+/// have begun since the page was parsed (the first of them draws the whole
+/// screen, which an earlier first paint may have shown only the top of; the
+/// later ones leave time for the browser to learn it reached the display),
+/// checked every frame; at once in a hidden tab, which paints nothing.
 ///
 /// On a fast connection the wasm is ready before the static first screen has
 /// reached the display; mounting then would replace it before the browser had
@@ -46,10 +51,10 @@ fn after_first_paint(frames: u32, f: fn()) {
             > 0
     });
     let hidden = window.document().is_some_and(|d| d.hidden());
-    if painted || hidden || frames == 0 {
+    if hidden || (painted && frames >= FIRST_PAINT_MIN_FRAMES) || frames >= FIRST_PAINT_MAX_FRAMES {
         f()
     } else {
-        leptos::prelude::request_animation_frame(move || after_first_paint(frames - 1, f));
+        leptos::prelude::request_animation_frame(move || after_first_paint(frames + 1, f));
     }
 }
 
