@@ -447,8 +447,8 @@ async fn shell_beside_app(client: &Client) -> Vec<Value> {
             shell.id = 'shell-beside';
             shell.style.cssText = 'position: absolute; top: 0; left: 0; width: 100%; visibility: hidden';
             document.body.prepend(shell);
-            const rect = e => { const r = e.getBoundingClientRect(); return [r.left, r.top + scrollY, r.width, r.height].map(Math.round); };
-            const text = e => e.textContent.replace(/\s+/g, ' ').trim();
+            const rect = e => { if (!e) return null; const r = e.getBoundingClientRect(); return [r.left, r.top + scrollY, r.width, r.height].map(Math.round); };
+            const text = e => e ? e.textContent.replace(/\s+/g, ' ').trim() : null;
             // [what, in the shell, in the app, whether the words are the same too]
             const pairs = [['title', '.topbar h1', 'body > header.topbar h1', true],
                 ['figures', '.stats', 'body > header.topbar .stats', false],
@@ -471,7 +471,7 @@ async fn shell_beside_app(client: &Client) -> Vec<Value> {
             // is further down); the app's sentence says more than the shell's.
             const headline = rect(document.getElementById('headline'));
             if (headline[1] < innerHeight) {
-                out.push({ what: 'headline box', shell: rect(shell.querySelector('.headline')).slice(0, 3),
+                out.push({ what: 'headline box', shell: (rect(shell.querySelector('.headline')) || []).slice(0, 3),
                     app: headline.slice(0, 3) });
             }
             shell.remove();
