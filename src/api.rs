@@ -93,7 +93,10 @@ impl AppStore {
 macro_rules! delegate {
     ($self:ident, $s:ident => $call:expr) => {
         match $self {
-            AppStore::Memory($s) => $call,
+            AppStore::Memory($s) => {
+                pace().await;
+                $call
+            }
             AppStore::Elastic($s) => $call,
         }
     };
@@ -203,8 +206,37 @@ pub(crate) fn timing_end(name: &str, perf: Option<web_sys::Performance>) {
     }
 }
 
+/// End the current task and go on in a new one, after the browser has had its
+/// turn (input, paint). The embedded store answers at once, so without this a
+/// run (generation, writing, the four agents, the panels) would hold the main
+/// thread as one long task; with Elasticsearch every query waits anyway.
+pub async fn yield_to_browser() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+    SLICE_START.set(now_ms());
+}
+
+/// The embedded store's queries run at most this long in one task before it
+/// lets the browser in (see [`pace`]): well under the 50 ms of a long task
+/// even on a phone four times slower than this machine.
+const SLICE_MS: f64 = 8.0;
+
+thread_local!(static SLICE_START: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) });
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Before an embedded-store query: when the task has run [`SLICE_MS`] since
+/// the last yield, yield (the four agents query the store dozens of times, and
+/// it answers each at once). Elasticsearch's queries wait on the network anyway.
+async fn pace() {
+    if now_ms() - SLICE_START.get() > SLICE_MS {
+        yield_to_browser().await;
+    }
+}
+
 /// Load `config` into the store (see [`quantumstate_core::store::load_scenario`]),
-/// timing generation and writing apart.
+/// timing generation and writing apart (each a task of its own).
 pub async fn load_scenario<S: Store>(
     store: &S,
     config: &SimConfig,
@@ -213,9 +245,11 @@ pub async fn load_scenario<S: Store>(
     let t = timing_start(MEASURE_GENERATE);
     let data = sim::generate(config);
     timing_end(MEASURE_GENERATE, t);
+    yield_to_browser().await;
     let t = timing_start(MEASURE_WRITE);
     quantumstate_core::store::load_dataset(store, config.anchor, &data, progress).await?;
     timing_end(MEASURE_WRITE, t);
+    yield_to_browser().await;
     Ok(Loaded::of(config, &data))
 }
 

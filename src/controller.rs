@@ -387,6 +387,9 @@ impl Controller {
             scenario.title(),
             store.label().to_ascii_lowercase()
         )));
+        // The run goes on in tasks of its own, so none holds the main thread
+        // for long: this one ends with the busy line, the next generates.
+        api::yield_to_browser().await;
         let now = if self.knobs.live.get_untracked() {
             match self.replay(&store, &config).await {
                 Ok(now) => now,
@@ -405,10 +408,10 @@ impl Controller {
             self.run.update(|r| r.loaded = Some(loaded));
             now
         };
-        // No pause between agents: on the embedded store each takes a few
-        // milliseconds and the verdict lands in the next frame; on
-        // Elasticsearch every query awaits the network, so the page paints
-        // between agents anyway.
+        api::yield_to_browser().await;
+        // The agents run in one task on the embedded store (each takes a few
+        // milliseconds); on Elasticsearch every query awaits the network, so
+        // the page paints between agents anyway.
         let pipeline = Pipeline::new(&store, self.agents());
         let mut view = RunView {
             c: self,
@@ -419,6 +422,7 @@ impl Controller {
             Ok(_) => {}
             Err(e) => return self.fail(format!("The agents could not read or write the store: {e}")),
         }
+        api::yield_to_browser().await;
         if self.run.get_untracked().status == Some(ReportStatus::AwaitingApproval) {
             // A person decides now: Approve and Reject work while the panels update.
             self.idle();

@@ -13,7 +13,8 @@ use quantumstate_core::Store;
 pub const AUDIT_ROWS: usize = 200;
 
 impl Controller {
-    /// Re-read the panels from the store.
+    /// Re-read the panels from the store: the health cards, the chart and the
+    /// tables each in a task of their own (see [`api::yield_to_browser`]).
     pub async fn refresh(self) {
         let store = self.store();
         let run = self.run.get_untracked();
@@ -32,11 +33,13 @@ impl Controller {
                     self.health_peak.set(h);
                 }
             }
+            api::yield_to_browser().await;
         }
         match api::chart_data(&store, &run).await {
             Ok(c) => self.chart.set(c),
             Err(e) => self.error.set(Some(format!("Could not read the chart data: {e}"))),
         }
+        api::yield_to_browser().await;
         self.refresh_audit(&store).await;
         if let Ok(h) = store
             .incidents(&IncidentQuery {

@@ -36,6 +36,10 @@ pub fn App() -> impl IntoView {
     // takes the main thread: a frame, then a task after its paint.
     // The app is interactive (`app-interactive`) once that run has settled.
     request_animation_frame(move || set_timeout(move || c.start(), std::time::Duration::ZERO));
+    // What lies below the first screen is built in a task of its own, so the
+    // first screen's task stays short.
+    let below = RwSignal::new(false);
+    set_timeout(move || below.set(true), std::time::Duration::ZERO);
     let graph = Topology::platform();
     let run = Signal::from(c.run);
     let shown = Signal::derive(move || c.revealed.get().min(c.run.get().cards()));
@@ -100,13 +104,15 @@ pub fn App() -> impl IntoView {
                     <export::ExportBar />
                 </section>
             </div>
-            <div class="two-col">
-                <charts::DecisionsChart />
-                <charts::MttrChart />
-            </div>
-            <audit::AuditTrail />
-            <audit::IncidentHistory />
-            <settings::Settings />
+            <Show when=move || below.get()>
+                <div class="two-col">
+                    <charts::DecisionsChart />
+                    <charts::MttrChart />
+                </div>
+                <audit::AuditTrail />
+                <audit::IncidentHistory />
+                <settings::Settings />
+            </Show>
             <AbandonDialog asking=asking on_answer=on_answer />
         </main>
     }

@@ -433,3 +433,85 @@ async fn run_all_tells_each_incident_in_turn() {
     assert_eq!(verdicts.last(), Some(&"noincident"));
     client.close().await.unwrap();
 }
+
+/// index.html's static first screen, laid out beside the app (hidden, out of
+/// flow, at the top of the page), against the app's own: where its parts are
+/// and what they say. Returns `[{what, shell, app}]` with rects as
+/// `[left, top, width, height]` in page pixels, or the text.
+async fn shell_beside_app(client: &Client) -> Vec<Value> {
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        scrollTo(0, 0);
+        fetch(location.href).then(r => r.text()).then(html => {
+            const shell = document.importNode(new DOMParser().parseFromString(html, 'text/html').getElementById('shell'), true);
+            shell.id = 'shell-beside';
+            shell.style.cssText = 'position: absolute; top: 0; left: 0; width: 100%; visibility: hidden';
+            document.body.prepend(shell);
+            const rect = e => { if (!e) return null; const r = e.getBoundingClientRect(); return [r.left, r.top + scrollY, r.width, r.height].map(Math.round); };
+            const text = e => e ? e.textContent.replace(/\s+/g, ' ').trim() : null;
+            // [what, in the shell, in the app, whether the words are the same too]
+            const pairs = [['title', '.topbar h1', 'body > header.topbar h1', true],
+                ['figures', '.stats', 'body > header.topbar .stats', false],
+                ['scenarios panel', '.scenarios-panel', '#main .scenarios-panel', false],
+                ['scenarios heading', '.scenarios-panel h2', '#scenarios-title', true],
+                ['your data panel heading', '.own-data h2', '#own-data h2', true],
+                ['your data hint', '.own-data .hint', '#own-data .hint', true]];
+            const out = [];
+            for (const [what, mine, theirs, words] of pairs) {
+                const a = shell.querySelector(mine), b = document.querySelector(theirs);
+                out.push({ what, shell: rect(a), app: rect(b) });
+                if (words) out.push({ what: what + ' text', shell: text(a), app: text(b) });
+            }
+            const buttons = [...document.querySelectorAll('#main button.scenario')];
+            shell.querySelectorAll('button.scenario').forEach((a, i) => {
+                out.push({ what: 'scenario ' + i, shell: rect(a), app: buttons[i] ? rect(buttons[i]) : null });
+                out.push({ what: 'scenario ' + i + ' text', shell: text(a), app: buttons[i] ? text(buttons[i]) : null });
+            });
+            // The headline's box, where the first screen shows it (on a phone it
+            // is further down); the app's sentence says more than the shell's.
+            const headline = rect(document.getElementById('headline'));
+            if (headline[1] < innerHeight) {
+                out.push({ what: 'headline box', shell: (rect(shell.querySelector('.headline')) || []).slice(0, 3),
+                    app: headline.slice(0, 3) });
+            }
+            shell.remove();
+            done(out);
+        });
+    "#;
+    serde_json::from_value(client.execute_async(script, vec![]).await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test.sh"]
+async fn the_static_first_screen_is_the_apps_first_screen_and_paints_the_largest_text() {
+    let (_server, url) = support::serve(&[]);
+    for (width, height) in SIZES {
+        let (client, _driver) = support::browser(width, height).await;
+        for theme in THEMES {
+            open(&client, &url, theme).await;
+            let compared = shell_beside_app(&client).await;
+            assert!(compared.len() > 10, "{compared:?}");
+            let differ: Vec<&Value> = compared.iter().filter(|c| c["shell"] != c["app"]).collect();
+            assert!(
+                differ.is_empty(),
+                "at {width}x{height}, {theme}: the static first screen differs from the app's: {differ:#?}"
+            );
+        }
+        if width < 500 {
+            // On a phone the largest text is the "Your data" hint: the static
+            // first screen paints it, and the app's own copy is no larger, so
+            // the largest contentful paint is the first one.
+            let script = r#"
+                const done = arguments[arguments.length - 1];
+                new PerformanceObserver(list => done([
+                    performance.getEntriesByName('first-contentful-paint')[0].startTime,
+                    list.getEntries().map(e => e.startTime)])).observe({ type: 'largest-contentful-paint', buffered: true });
+            "#;
+            let paints = client.execute_async(script, vec![]).await.unwrap();
+            let fcp = paints[0].as_f64().unwrap();
+            let last = paints[1].as_array().and_then(|l| l.last()).and_then(Value::as_f64);
+            assert_eq!(last, Some(fcp), "largest contentful paint at the first paint: {paints}");
+        }
+        client.close().await.unwrap();
+    }
+}
