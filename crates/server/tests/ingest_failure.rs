@@ -16,10 +16,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The real transport, cut after `bulk_budget` `_bulk` requests of telemetry
-/// (the seeded incidents' write, alongside, is not counted).
+/// (the seeded incidents' write, alongside, is not counted), or at the first
+/// request that carries deletions.
 struct CutAfter {
     inner: HttpTransport,
     bulk_budget: AtomicUsize,
+    at_deletions: bool,
 }
 
 impl Transport for CutAfter {
@@ -28,6 +30,10 @@ impl Transport for CutAfter {
             .body
             .as_deref()
             .is_some_and(|b| b.contains("incidents-quantumstate"));
+        let deletes = request.body.as_deref().is_some_and(|b| b.contains("{\"delete\""));
+        if request.path.contains("_bulk") && self.at_deletions && deletes {
+            return Err(StoreError::Unreachable("connection reset by peer".into()));
+        }
         if request.path.contains("_bulk") && !incidents {
             let left = self.bulk_budget.load(Ordering::SeqCst);
             if left == 0 {
@@ -57,15 +63,16 @@ async fn logs_in(store: &impl Store, data: &sim::Dataset) -> usize {
 async fn a_cut_ingest_keeps_the_previous_run_and_a_full_one_replaces_it() {
     let (_es, es_url) = support::osmem();
     let proxy = support::proxy_in_front(&es_url, "cut-").await;
-    let store_with = |bulk_budget: usize| {
+    let store_with = |bulk_budget: usize, at_deletions: bool| {
         let inner = HttpTransport::new(&proxy, Credentials::default(), Duration::from_secs(30)).unwrap();
         let transport = CutAfter {
             inner,
             bulk_budget: AtomicUsize::new(bulk_budget),
+            at_deletions,
         };
         ElasticStore::new(transport, IndexNames { prefix: "cut-".into() })
     };
-    let full = store_with(usize::MAX);
+    let full = store_with(usize::MAX, false);
     full.setup(support::anchor()).await.unwrap();
 
     // A day apart, so the two runs share no document id.
@@ -81,13 +88,10 @@ async fn a_cut_ingest_keeps_the_previous_run_and_a_full_one_replaces_it() {
     let before = full.counts().await.unwrap();
     assert_eq!(before.metrics + before.logs, first.len() as u64);
 
-    // Cut before the first request, part-way, and just before the last one,
-    // which carries the deletions: every index's chunks but its last go first.
-    let max = quantumstate_core::elastic::BulkConfig::default().max_docs;
-    let body = |n: usize| (n.div_ceil(max) - 1) * max;
-    let all_but_last = body(second.metrics.len()) / max + body(second.logs.len()) / max;
-    for budget in [0, 1, 3, all_but_last] {
-        let cut = store_with(budget);
+    // Cut before the first request, part-way, and at the request that carries
+    // the deletions, which goes only once every other chunk is written.
+    for (budget, at_deletions) in [(0, false), (1, false), (3, false), (usize::MAX, true)] {
+        let cut = store_with(budget, at_deletions);
         let err = load_dataset(&cut, support::anchor(), &second, &mut |_, _| {})
             .await
             .expect_err("the cut transport fails the write");
@@ -95,14 +99,14 @@ async fn a_cut_ingest_keeps_the_previous_run_and_a_full_one_replaces_it() {
         let after = full.counts().await.unwrap();
         assert!(
             after.metrics >= before.metrics && after.logs >= before.logs,
-            "a failed ingest after {budget} bulk requests deleted documents: {before:?} -> {after:?}"
+            "a failed ingest (budget {budget}, at deletions {at_deletions}) deleted documents: {before:?} -> {after:?}"
         );
         assert_eq!(logs_in(&full, &first).await, first.logs.len(), "budget {budget}");
-        if budget == all_but_last {
-            // The cut fell on the last request: everything before it is written.
-            assert_eq!(
-                after.metrics + after.logs,
-                before.metrics + before.logs + (body(second.metrics.len()) + body(second.logs.len())) as u64
+        if at_deletions {
+            // The writes before it landed: the cut was not at the first request.
+            assert!(
+                after.metrics + after.logs > before.metrics + before.logs,
+                "{before:?} -> {after:?}"
             );
         }
     }
