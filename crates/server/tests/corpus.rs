@@ -118,8 +118,9 @@ impl Case {
     }
 }
 
-/// Send a request byte for byte; the status, or 0 if the connection closed without one.
-async fn raw(addr: &str, c: &Case) -> u16 {
+/// Send a request byte for byte; the status (0 if the connection closed
+/// without one) and the whole answer as text.
+async fn raw(addr: &str, c: &Case) -> (u16, String) {
     let mut head = format!("{} {} HTTP/1.1\r\n", c.method, c.target);
     if !c.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
         head.push_str(&format!("Host: {addr}\r\n"));
@@ -142,11 +143,13 @@ async fn raw(addr: &str, c: &Case) -> u16 {
     let _ = stream.write_all(&c.body).await;
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
-    String::from_utf8_lossy(&answer)
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    let status = answer
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
+        .unwrap_or(0);
+    (status, answer)
 }
 
 fn metric() -> (String, Value) {
@@ -237,7 +240,7 @@ async fn the_hostile_corpus_is_refused_and_nothing_unintended_reaches_the_upstre
     let (mut refused, mut reached, mut failures) = (0, 0, Vec::new());
     for c in &corpus {
         let before = log.lock().unwrap().len();
-        let status = raw(&addr, c).await;
+        let (status, _) = raw(&addr, c).await;
         let got: Vec<Recorded> = log.lock().unwrap()[before..].to_vec();
         if status != c.status {
             failures.push(format!("{}: status {status}, expected {}", c.name, c.status));

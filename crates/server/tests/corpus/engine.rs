@@ -21,6 +21,13 @@ fn engine_status(name: &str) -> Option<u16> {
     }
 }
 
+/// Allowed requests whose answer may carry an item's error, and why.
+fn item_error_expected(name: &str) -> bool {
+    // The 400 and 404 above answer with an error of their own; `create` is
+    // write-once, and an earlier case (or the seeding) wrote that id: 409.
+    engine_status(name).is_some() || name.contains("bulk: create")
+}
+
 /// Everything a refused request could have changed, as the engine reports it.
 async fn snapshot(http: &reqwest::Client, url: &str) -> BTreeMap<String, (u16, Value)> {
     let get = |path: String| {
@@ -104,7 +111,7 @@ async fn on_engine(engine: &Engine) {
     let before = snapshot(&http, &engine.url).await;
     let refused: Vec<&Case> = corpus.iter().filter(|c| c.forwarded.is_none()).collect();
     for c in &refused {
-        let status = raw(&addr, c).await;
+        let (status, _) = raw(&addr, c).await;
         if status != c.status {
             failures.push(format!("{}: status {status}, expected {}", c.name, c.status));
         }
@@ -122,7 +129,11 @@ async fn on_engine(engine: &Engine) {
     // Then what passes: the engine must accept our re-encoding.
     let allowed: Vec<&Case> = corpus.iter().filter(|c| c.forwarded.is_some()).collect();
     for c in &allowed {
-        let status = raw(&addr, c).await;
+        let (status, answer) = raw(&addr, c).await;
+        // A bulk answers 200 with the items it refused: none may be.
+        if answer.contains("\"error\":{") && !item_error_expected(&c.name) {
+            failures.push(format!("{}: the engine refused an item: {answer}", c.name));
+        }
         let expected = engine_status(&c.name);
         let ok = match expected {
             Some(e) => status == e,
