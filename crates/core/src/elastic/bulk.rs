@@ -343,9 +343,10 @@ const TAIL_ACTIONS: usize = 10_000;
 /// this returns every write and deletion is visible to searches. A write
 /// that fails before the tail (a request, or a document for good) deletes
 /// nothing; a document of the tail that fails does not hold back the
-/// deletions sent with it. Nothing is sent when there is nothing to do. Progress is reported after each chunk; the written count is
-/// exact (only items answered 2xx); an id already gone counts as neither
-/// deleted nor failed.
+/// deletions sent with it. Nothing is sent when there is nothing to do.
+/// Progress is reported after each chunk; the written count is exact (only
+/// items answered 2xx); an id already gone counts as neither deleted nor
+/// failed.
 pub(super) async fn apply<T: Transport>(
     transport: &T,
     writes: Vec<Action<'_>>,
@@ -359,8 +360,8 @@ pub(super) async fn apply<T: Transport>(
     let total = writes.len();
     let items = writes.len() + deletes.len();
     let mut seed = Fnv64::new();
-    for index in writes.iter().chain(&deletes).map(|a| a.index).take(1) {
-        seed.write(index);
+    if let Some(first) = writes.first().or(deletes.first()) {
+        seed.write(first.index);
     }
     let seed = seed.finish() ^ items as u64;
     // Each index's writes, in order of first appearance.
