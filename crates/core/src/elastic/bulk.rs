@@ -358,12 +358,13 @@ pub(super) async fn apply<T: Transport>(
     use futures_util::stream::{self, StreamExt};
 
     let total = writes.len();
-    let items = writes.len() + deletes.len();
+    // What a partial failure is counted against: the actions sent.
+    let mut items = writes.len();
     let mut seed = Fnv64::new();
     if let Some(first) = writes.first().or(deletes.first()) {
         seed.write(first.index);
     }
-    let seed = seed.finish() ^ items as u64;
+    let seed = seed.finish() ^ (writes.len() + deletes.len()) as u64;
     // Each index's writes, in order of first appearance.
     let mut groups: Vec<Vec<Action>> = Vec::new();
     for action in writes {
@@ -422,6 +423,7 @@ pub(super) async fn apply<T: Transport>(
     // A document failed for good: what was written is made visible, and
     // nothing is deleted (the store keeps the previous documents).
     if done.failures.is_empty() {
+        items += deletes.len();
         tail.extend(deletes);
     }
     // Every piece of the tail refreshes what it touched (usually one piece).
