@@ -10,6 +10,7 @@ mod panels;
 pub use panels::AUDIT_ROWS;
 
 use crate::api::{self, AppStore};
+use crate::handoff::{Knob, Queued};
 use crate::view_model::{AuditRow, ChartData, RunState, ServiceHealth, Tally};
 pub use ask::Start;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -192,12 +193,16 @@ impl Controller {
         self.busy.get().is_some()
     }
 
-    /// On page load: replay a share link, or say why it cannot and show the healthy platform.
+    /// On page load: replay a share link (or say why it cannot) or show the
+    /// healthy platform, unless the user queued something on the first
+    /// screen before the app arrived ([`crate::handoff`]): that runs instead,
+    /// with the knobs they changed there.
     pub fn start(&self) {
+        let early = crate::handoff::take();
         let query = web_sys::window()
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
-        match ShareLink::parse(&query) {
+        let (opening, anchor, shared) = match ShareLink::parse(&query) {
             Some(Ok(link)) => {
                 self.knobs.seed.set(link.seed);
                 self.knobs.intensity.set(link.intensity);
@@ -210,15 +215,57 @@ impl Controller {
                     link.seed,
                     quantumstate_core::time::ymd_hm(link.anchor)
                 )));
-                self.run_sequence(link.scenarios.clone(), link.anchor);
+                (link.scenarios.clone(), link.anchor, true)
             }
             Some(Err(e)) => {
                 self.notice.set(Some(format!(
                     "This share link cannot be replayed: {e}. Showing the default demo instead."
                 )));
-                self.run_sequence(vec![Scenario::Healthy], self.fresh_anchor());
+                (vec![Scenario::Healthy], self.fresh_anchor(), false)
             }
-            None => self.run_sequence(vec![Scenario::Healthy], self.fresh_anchor()),
+            None => (vec![Scenario::Healthy], self.fresh_anchor(), false),
+        };
+        for knob in early.knobs {
+            self.set_knob(knob);
+        }
+        let instead = |what: &str| {
+            shared.then(|| {
+                format!("You chose {what} before the app had loaded, so it ran instead of the shared demo: open the link again to replay it.")
+            })
+        };
+        match early.queued {
+            None => self.run_sequence(opening, anchor),
+            Some(Queued::Scenario(s)) => {
+                self.begin(Start::One(s));
+                self.notice.set(instead(s.title()));
+            }
+            Some(Queued::RunAll) => {
+                self.begin(Start::All);
+                self.notice.set(instead(Start::All.words()));
+            }
+            Some(Queued::Reset) => {
+                let c = *self;
+                spawn_local(async move {
+                    if c.clear_telemetry().await {
+                        c.run_sequence(opening, anchor);
+                    }
+                });
+            }
+            Some(Queued::OwnFiles(files)) => self.read_own_files(files),
+        }
+    }
+
+    fn set_knob(&self, knob: Knob) {
+        let k = self.knobs;
+        match knob {
+            Knob::Seed(v) => k.seed.set(v),
+            Knob::Intensity(v) => k.intensity.set(v),
+            Knob::Target(v) => k.target.set(v),
+            Knob::Threshold(v) => k.threshold.set(v),
+            Knob::Speed(v) => {
+                k.live.set(v == "live");
+                k.staged.set(v == "staged");
+            }
         }
     }
 
@@ -440,11 +487,11 @@ impl Controller {
         self.idle();
     }
 
-    /// The buttons come back; the first time with nothing queued is `app-interactive`.
+    /// The buttons come back; the first time with nothing queued is `app-ready`.
     fn idle(&self) {
         self.busy.set(None);
         if self.queue.with_untracked(Vec::is_empty) {
-            crate::mark_interactive();
+            crate::mark_ready();
         }
     }
 
@@ -518,17 +565,23 @@ impl Controller {
     pub fn reset(&self) {
         let c = *self;
         spawn_local(async move {
-            if let Err(e) = c.store().clear_telemetry().await {
-                c.error.set(Some(format!("Could not reset: {e}")));
-                return;
-            }
-            c.run.set(RunState::default());
-            c.chart.set(None);
-            c.health.set(Vec::new());
-            c.health_peak.set(Vec::new());
-            c.revealed.set(0);
-            c.refresh().await;
+            c.clear_telemetry().await;
         });
+    }
+
+    /// [`Controller::reset`]'s work; false (with the error shown) if the store refused.
+    async fn clear_telemetry(self) -> bool {
+        if let Err(e) = self.store().clear_telemetry().await {
+            self.error.set(Some(format!("Could not reset: {e}")));
+            return false;
+        }
+        self.run.set(RunState::default());
+        self.chart.set(None);
+        self.health.set(Vec::new());
+        self.health_peak.set(Vec::new());
+        self.revealed.set(0);
+        self.refresh().await;
+        true
     }
 
     /// Switch to the embedded store.

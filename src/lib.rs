@@ -4,12 +4,18 @@
 //! [`controller`], data access over `quantumstate-core` in [`api`], what the
 //! views show (headline, chart data, tallies) in [`view_model`], chart drawing
 //! in [`charts`], and page-level focus, scrolling and title in [`ui`].
+//!
+//! A cold load fetches this module after index.html's first screen already
+//! answers clicks (`src/bin/shell.rs`); what the user did there before it
+//! arrived is taken over through [`handoff`].
 #![cfg(target_arch = "wasm32")]
 
 pub mod api;
 pub mod charts;
 pub mod controller;
+pub mod handoff;
 pub mod own_data;
+pub mod shell_contract;
 pub mod ui;
 pub mod view_model;
 pub mod views;
@@ -59,6 +65,7 @@ fn after_first_paint(frames: u32, f: fn()) {
 }
 
 fn mount() {
+    handoff::keep_from_shell();
     leptos::mount::mount_to_body(views::App);
     // index.html's static first screen, replaced in the same frame the app paints.
     if let Some(shell) = web_sys::window()
@@ -72,22 +79,24 @@ fn mount() {
     }
 }
 
-/// Set the `app-interactive` performance mark, once: called when the opening
-/// run has settled and the buttons are enabled again, so from this moment the
-/// first screen answers clicks (read by the benchmarks as navigation start →
-/// usable). Later calls do nothing.
-pub fn mark_interactive() {
+/// Set the `app-ready` performance mark, once: called when the opening run
+/// has settled and the app's buttons are enabled again (read by the
+/// benchmarks as navigation start → the whole app usable; the first screen
+/// answers clicks earlier, at the shell's `app-interactive`). Later calls do
+/// nothing.
+pub fn mark_ready() {
     thread_local!(static MARKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
     if MARKED.with(|m| m.replace(true)) {
         return;
     }
     if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = perf.mark("app-interactive");
+        let _ = perf.mark("app-ready");
     }
 }
 
 /// Bytes of linear memory the app holds (it only grows): read by the
-/// benchmarks through `window.wasmBindings`, which Trunk's loader sets.
+/// benchmarks through `window.quantumstateApp`, which the shell sets once
+/// this module has loaded (`src/bin/shell.rs`).
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn wasm_memory_bytes() -> f64 {
     (core::arch::wasm32::memory_size(0) * 65_536) as f64

@@ -34,7 +34,7 @@ pub fn App() -> impl IntoView {
     provide_context(c);
     // Let the browser paint the first screen before the opening (healthy) run
     // takes the main thread: a frame, then a task after its paint.
-    // The app is interactive (`app-interactive`) once that run has settled.
+    // The app is ready (`app-ready`) once that run has settled.
     request_animation_frame(move || set_timeout(move || c.start(), std::time::Duration::ZERO));
     // What lies below the first screen is built in a task of its own, so the
     // first screen's task stays short.
