@@ -84,7 +84,7 @@ const verdict = document.querySelector('#verdict');
 return {
     read_ms: m('qs:own-read'), analysis_ms: m('qs:own-analysis'),
     good: li && li.dataset.good ? Number(li.dataset.good) : null,
-    page_memory: window.wasmBindings ? window.wasmBindings.wasm_memory_bytes() : null,
+    page_memory: window.quantumstateApp ? window.quantumstateApp.wasm_memory_bytes() : null,
     worker_memory: own && own.dataset.workerMemory ? Number(own.dataset.workerMemory) : null,
     status: verdict ? verdict.dataset.status || null : null,
     error: (document.querySelector('#own-message') || {}).textContent || null,

@@ -33,12 +33,15 @@ async fn run<T: for<'de> Deserialize<'de>>(client: &Client, script: &str, args: 
     serde_json::from_value(v.clone()).with_context(|| format!("unexpected answer from the page: {v}"))
 }
 
-/// One cold load: navigation start → the app's `app-interactive` mark.
+/// One cold load: navigation start → the shell's `app-interactive` mark (the
+/// first screen answers clicks) and on to the app's `app-ready`.
 #[derive(Debug, Deserialize)]
 pub struct Load {
     pub interactive_ms: f64,
+    /// The app's `app-ready` mark: loaded, mounted, opening run settled.
+    pub ready_ms: Option<f64>,
     pub fcp_ms: Option<f64>,
-    /// The wasm fully downloaded (its resource timing `responseEnd`).
+    /// The app's wasm fully downloaded (its resource timing `responseEnd`).
     pub wasm_loaded_ms: Option<f64>,
     /// The app's `app-start` mark: wasm compiled and instantiated, `main` running.
     pub start_ms: Option<f64>,
@@ -63,19 +66,21 @@ pub struct Fetched {
 
 const LOAD_JS: &str = r#"
 const done = arguments[arguments.length - 1];
-// Both the app's mark and the first contentful paint are observed (buffered:
-// earlier entries count); the paint is given until two frames after the mark.
-let interactive = null, fcp = null, frames = 0, finished = false;
+// The shell's and the app's marks and the first contentful paint are observed
+// (buffered: earlier entries count); the paint is given until two frames after
+// the app's mark.
+let interactive = null, ready = null, fcp = null, frames = 0, finished = false;
 const finish = () => {
     if (finished) return;
     finished = true;
     const nav = performance.getEntriesByType('navigation')[0];
     const resources = performance.getEntriesByType('resource');
-    const wasm = resources.find(r => r.name.endsWith('.wasm'));
+    const wasm = resources.find(r => r.name.includes('quantumstate-app_bg.wasm'));
     const start = performance.getEntriesByName('app-start')[0];
     const mounted = performance.getEntriesByName('app-mounted')[0];
     done({
         interactive_ms: interactive,
+        ready_ms: ready,
         fcp_ms: fcp,
         wasm_loaded_ms: wasm ? wasm.responseEnd : null,
         start_ms: start ? start.startTime : null,
@@ -91,11 +96,13 @@ const finish = () => {
 const frame = () => { if (fcp !== null || ++frames > 2) finish(); else requestAnimationFrame(frame); };
 new PerformanceObserver(list => {
     const p = list.getEntriesByName('first-contentful-paint')[0];
-    if (p) { fcp = p.startTime; if (interactive !== null) finish(); }
+    if (p) { fcp = p.startTime; if (ready !== null) finish(); }
 }).observe({ type: 'paint', buffered: true });
 new PerformanceObserver((list, observer) => {
     const m = list.getEntriesByName('app-interactive')[0];
-    if (m) { observer.disconnect(); interactive = m.startTime; requestAnimationFrame(frame); }
+    const r = list.getEntriesByName('app-ready')[0];
+    if (m && interactive === null) interactive = m.startTime;
+    if (r && interactive !== null) { observer.disconnect(); ready = r.startTime; requestAnimationFrame(frame); }
 }).observe({ type: 'mark', buffered: true });
 "#;
 
@@ -237,8 +244,8 @@ pub struct Memory {
 
 const MEMORY_JS: &str = r#"
 const done = arguments[arguments.length - 1];
-if (typeof gc !== 'function' || !performance.memory || !window.wasmBindings) {
-    done({ error: 'needs --js-flags=--expose-gc, performance.memory and window.wasmBindings' });
+if (typeof gc !== 'function' || !performance.memory || !window.quantumstateApp) {
+    done({ error: 'needs --js-flags=--expose-gc, performance.memory and window.quantumstateApp' });
     return;
 }
 gc();
@@ -246,7 +253,7 @@ const row = [...document.querySelectorAll('.counts-table tr')]
     .find(r => r.querySelector('th').textContent === 'agent-decisions-quantumstate');
 done({
     js_heap: performance.memory.usedJSHeapSize,
-    wasm: window.wasmBindings.wasm_memory_bytes(),
+    wasm: window.quantumstateApp.wasm_memory_bytes(),
     decisions: row ? Number(row.querySelector('td').textContent) : null,
 });
 "#;

@@ -287,10 +287,11 @@ pub const HOW: &str = "
   requested only later in the load, the rest not at all. The figure is the sum of those files'
   gzip -9 sizes, as the target is stated.
 - **Load:** each load is a new Chromium session with an empty profile (nothing cached). The figure
-  is the `startTime` of the `app-interactive` performance mark, which the app sets once the opening
-  healthy run has settled and the scenario buttons are enabled again, i.e. when the first screen
-  answers clicks (`Controller::idle`, `src/controller.rs`); `startTime` counts from navigation
-  start. First contentful paint is Chromium's own entry.
+  is the `startTime` of the `app-interactive` performance mark, which the first screen's own module
+  (`src/bin/shell.rs`) sets once its buttons answer clicks (a scenario, \"Run all\", \"Reset\" or files
+  are then queued for the app, the theme and the knobs work); it then fetches the app, which sets
+  `app-ready` once the opening healthy run has settled and its buttons are enabled
+  (`Controller::idle`, `src/controller.rs`); `startTime` counts from navigation start. First contentful paint is Chromium's own entry.
 - **Click to verdict:** in one page per store, one untimed warm-up click per scenario, then the
   timed clicks. A MutationObserver in the page notes when Cassandra's decision and the verdict
   (`#verdict` resolved or no incident) of the new run (the timeline's `data-run`) reach the DOM,
