@@ -334,6 +334,7 @@ mod tests {
     fn load(interactive_ms: f64, fetched: &[(&str, f64)]) -> Load {
         Load {
             interactive_ms,
+            ready_ms: None,
             fcp_ms: None,
             wasm_loaded_ms: None,
             start_ms: None,
