@@ -98,7 +98,9 @@ async fn a_scenario_clicked_before_the_app_arrives_runs_once_it_has() {
             .execute(
                 "const mark = performance.getEntriesByName('app-interactive')[0].startTime;
                  return performance.getEntriesByType('resource')
-                     .filter(r => r.name.includes('quantumstate-app')).map(r => r.startTime >= mark);",
+                     .filter(r => ['quantumstate-app.js', 'quantumstate-app_bg.wasm']
+                         .includes(new URL(r.name).pathname.split('/').pop()))
+                     .map(r => r.startTime >= mark);",
                 vec![],
             )
             .await
