@@ -51,6 +51,14 @@ pub struct Knobs {
     pub staged: RwSignal<bool>,
 }
 
+impl Knobs {
+    /// The speed select's value: `staged`, `instant` or `live`.
+    pub fn set_speed(&self, speed: &str) {
+        self.live.set(speed == "live");
+        self.staged.set(speed == "staged");
+    }
+}
+
 /// Everything the views read, and the actions they call.
 #[derive(Clone, Copy)]
 pub struct Controller {
@@ -262,10 +270,7 @@ impl Controller {
             Knob::Intensity(v) => k.intensity.set(v),
             Knob::Target(v) => k.target.set(v),
             Knob::Threshold(v) => k.threshold.set(v),
-            Knob::Speed(v) => {
-                k.live.set(v == "live");
-                k.staged.set(v == "staged");
-            }
+            Knob::Speed(v) => k.set_speed(&v),
         }
     }
 

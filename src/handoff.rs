@@ -2,7 +2,7 @@
 //! before the app arrived: read once when the app mounts, before the shell is
 //! removed, and taken by [`crate::controller::Controller::start`].
 
-use crate::shell_contract::{FILES, KNOBS, OWN_FILES, QUEUED, RESET, RUN_ALL, SHELL_ID};
+use crate::shell_contract::{FILES, KNOBS, OWN_FILES, QUEUED, RESET, RUN_ALL};
 use quantumstate_core::{Scenario, Service};
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
@@ -38,15 +38,9 @@ pub struct Handoff {
 
 thread_local!(static KEPT: RefCell<Option<Handoff>> = const { RefCell::new(None) });
 
-/// Read the first screen's state and keep it for [`take`]: call while the
-/// shell is still on the page.
-pub fn keep_from_shell() {
-    let shell = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(SHELL_ID));
-    if let Some(shell) = shell {
-        KEPT.set(Some(read(&shell)));
-    }
+/// Keep the first screen's state (read with [`read`] while the shell is on the page) for [`take`].
+pub fn keep(handoff: Handoff) {
+    KEPT.set(Some(handoff));
 }
 
 /// The first screen's state, once (empty when there was no shell or it was taken).

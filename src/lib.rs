@@ -65,13 +65,16 @@ fn after_first_paint(frames: u32, f: fn()) {
 }
 
 fn mount() {
-    handoff::keep_from_shell();
+    let shell = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(shell_contract::SHELL_ID));
+    // What the user did there, read before the app's first run.
+    if let Some(shell) = &shell {
+        handoff::keep(handoff::read(shell));
+    }
     leptos::mount::mount_to_body(views::App);
     // index.html's static first screen, replaced in the same frame the app paints.
-    if let Some(shell) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("shell"))
-    {
+    if let Some(shell) = shell {
         shell.remove();
     }
     if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {

@@ -21,3 +21,5 @@ pub const OWN_FILES: &str = "own-files";
 pub const KNOBS: [&str; 5] = ["seed", "intensity", "target", "threshold", "speed"];
 /// The file input's `name`.
 pub const FILES: &str = "files";
+/// Where the theme choice is kept (index.html's inline script reads it before the first paint).
+pub const STORAGE_THEME: &str = "quantumstate.theme";

@@ -103,8 +103,8 @@ pub fn approval_answered() {
     }
 }
 
-/// Where the theme choice is kept (index.html's inline script reads it before the first paint).
-pub const STORAGE_THEME: &str = "quantumstate.theme";
+/// Where the theme choice is kept (the first screen writes it too).
+pub use crate::shell_contract::STORAGE_THEME;
 
 /// The browser's local storage, if it allows it.
 fn storage() -> Option<web_sys::Storage> {

@@ -29,7 +29,7 @@ fn main() {
 
 #[cfg(target_arch = "wasm32")]
 mod live {
-    use super::contract::{FILES, OWN_FILES, QUEUE, QUEUED, SHELL_ID};
+    use super::contract::{FILES, OWN_FILES, QUEUE, QUEUED, SHELL_ID, STORAGE_THEME};
     use std::cell::RefCell;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
@@ -259,7 +259,7 @@ export function load_app(attempt, progress, done) {
             let _ = root.set_attribute("data-theme", theme);
         }
         if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = storage.set_item("quantumstate.theme", theme);
+            let _ = storage.set_item(STORAGE_THEME, theme);
         }
         let _ = button.set_attribute("aria-pressed", &dark.to_string());
     }

@@ -40,11 +40,7 @@ pub fn ScenarioPanel() -> impl IntoView {
                 </select></label>
                 <label>"Auto-fix threshold "<input id="threshold" type="number" min="0" max="1" step="0.05" prop:value=move || k.threshold.get().to_string()
                     on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { k.threshold.set(v.clamp(0.0, 1.0)) } } /></label>
-                <label>"Speed "<select id="speed" on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        k.live.set(v == "live");
-                        k.staged.set(v == "staged");
-                    }>
+                <label>"Speed "<select id="speed" on:change=move |ev| k.set_speed(&event_target_value(&ev))>
                     <option value="staged" selected=move || speed() == "staged">"instant, told step by step"</option>
                     <option value="instant" selected=move || speed() == "instant">"instant, all at once"</option>
                     <option value="live" selected=move || speed() == "live">"live replay"</option>
