@@ -19,6 +19,7 @@ use std::time::Duration;
 
 mod engines;
 pub use engines::*;
+pub mod network;
 pub mod postmortem;
 
 /// A child process killed on drop.

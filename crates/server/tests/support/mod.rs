@@ -14,6 +14,8 @@ use quantumstate_server::transport::{Credentials, HttpTransport};
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub mod incident;
+
 pub use quantumstate_testkit::{browser, osmem, Running};
 
 /// The built app: `QS_DIST`, or `dist/` at the workspace root.
