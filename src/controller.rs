@@ -5,12 +5,12 @@
 
 mod ask;
 mod own;
+mod page_load;
 mod panels;
 
 pub use panels::AUDIT_ROWS;
 
 use crate::api::{self, AppStore};
-use crate::handoff::{Knob, Queued};
 use crate::view_model::{AuditRow, ChartData, RunState, ServiceHealth, Tally};
 pub use ask::Start;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -199,79 +199,6 @@ impl Controller {
 
     pub fn is_busy(&self) -> bool {
         self.busy.get().is_some()
-    }
-
-    /// On page load: replay a share link (or say why it cannot) or show the
-    /// healthy platform, unless the user queued something on the first
-    /// screen before the app arrived ([`crate::handoff`]): that runs instead,
-    /// with the knobs they changed there.
-    pub fn start(&self) {
-        let early = crate::handoff::take();
-        let query = web_sys::window()
-            .and_then(|w| w.location().search().ok())
-            .unwrap_or_default();
-        let (opening, anchor, shared) = match ShareLink::parse(&query) {
-            Some(Ok(link)) => {
-                self.knobs.seed.set(link.seed);
-                self.knobs.intensity.set(link.intensity);
-                self.knobs.target.set(link.target);
-                self.knobs.threshold.set(link.threshold);
-                self.knobs.live.set(link.live);
-                self.notice.set(Some(format!(
-                    "Replaying a shared demo: {} (seed {}, anchor {} UTC).",
-                    link.scenarios.iter().map(|s| s.title()).collect::<Vec<_>>().join(", "),
-                    link.seed,
-                    quantumstate_core::time::ymd_hm(link.anchor)
-                )));
-                (link.scenarios.clone(), link.anchor, true)
-            }
-            Some(Err(e)) => {
-                self.notice.set(Some(format!(
-                    "This share link cannot be replayed: {e}. Showing the default demo instead."
-                )));
-                (vec![Scenario::Healthy], self.fresh_anchor(), false)
-            }
-            None => (vec![Scenario::Healthy], self.fresh_anchor(), false),
-        };
-        for knob in early.knobs {
-            self.set_knob(knob);
-        }
-        let instead = |what: &str| {
-            shared.then(|| {
-                format!("You chose {what} before the app had loaded, so it ran instead of the shared demo: open the link again to replay it.")
-            })
-        };
-        match early.queued {
-            None => self.run_sequence(opening, anchor),
-            Some(Queued::Scenario(s)) => {
-                self.begin(Start::One(s));
-                self.notice.set(instead(s.title()));
-            }
-            Some(Queued::RunAll) => {
-                self.begin(Start::All);
-                self.notice.set(instead(Start::All.words()));
-            }
-            Some(Queued::Reset) => {
-                let c = *self;
-                spawn_local(async move {
-                    if c.clear_telemetry().await {
-                        c.run_sequence(opening, anchor);
-                    }
-                });
-            }
-            Some(Queued::OwnFiles(files)) => self.read_own_files(files),
-        }
-    }
-
-    fn set_knob(&self, knob: Knob) {
-        let k = self.knobs;
-        match knob {
-            Knob::Seed(v) => k.seed.set(v),
-            Knob::Intensity(v) => k.intensity.set(v),
-            Knob::Target(v) => k.target.set(v),
-            Knob::Threshold(v) => k.threshold.set(v),
-            Knob::Speed(v) => k.set_speed(&v),
-        }
     }
 
     /// Now (to the minute), but never before the last run plus a step: every

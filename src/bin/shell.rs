@@ -65,6 +65,8 @@ export function load_app(attempt, progress, done) {
     struct Status {
         /// What is queued, in the button's words.
         queued: Option<String>,
+        /// Whether that is files (said in "Your data" too, where they were chosen).
+        files: bool,
         /// Bytes of the app's wasm received so far.
         received: u32,
         /// Why the app could not be loaded (the last attempt).
@@ -206,11 +208,15 @@ export function load_app(attempt, progress, done) {
         if let Some(button) = button {
             let _ = button.set_attribute("aria-pressed", "true");
         }
-        STATUS.with_borrow_mut(|s| s.queued = Some(words));
+        STATUS.with_borrow_mut(|s| {
+            s.queued = Some(words);
+            s.files = action == OWN_FILES;
+        });
         show();
     }
 
-    /// The status line: what is queued, how much has arrived, or why it failed.
+    /// The status line: what is queued, how much has arrived, or why it failed;
+    /// for files, also under the file input.
     fn show() {
         let Some(shell) = shell() else { return };
         let (Ok(Some(line)), Ok(Some(retry))) = (
@@ -231,6 +237,15 @@ export function load_app(attempt, progress, done) {
             }
         });
         line.set_text_content(Some(&text));
+        if let Ok(Some(own)) = shell.query_selector("[data-shell=own-status]") {
+            let files = STATUS.with_borrow(|s| s.files);
+            if let (true, Ok(Some(span))) = (files, own.query_selector("span")) {
+                span.set_text_content(Some(&text));
+                let _ = own.remove_attribute("hidden");
+            } else {
+                let _ = own.set_attribute("hidden", "");
+            }
+        }
         let failed = STATUS.with_borrow(|s| s.failed.is_some());
         let _ = if failed {
             retry.remove_attribute("hidden")

@@ -15,6 +15,18 @@ pub fn ScenarioPanel() -> impl IntoView {
     view! {
         <section class="panel scenarios-panel" aria-labelledby="scenarios-title">
             <h2 id="scenarios-title">"Inject a failure"</h2>
+            // One reserved line under the heading, on screen on a laptop and a
+            // phone: progress comes and goes without moving anything.
+            <div class="status-line">
+                {move || c.busy.get().map(|b| view! {
+                    <div class="busy" role="status">
+                        <span>{b}</span>
+                        {move || c.progress.get().map(|(done, total)| view! {
+                            <progress max=total.to_string() value=done.to_string() aria-label="Documents written"></progress>
+                        })}
+                    </div>
+                })}
+            </div>
             <div class="scenarios">
                 {Scenario::ALL.into_iter().map(|s| view! {
                     <button
@@ -50,17 +62,6 @@ pub fn ScenarioPanel() -> impl IntoView {
                 <button id="run-all" disabled=move || c.busy.get().is_some() on:click=move |_| c.run_all()>"Run all in sequence"</button>
                 <button id="reset" class="ghost" disabled=move || c.busy.get().is_some() on:click=move |_| c.reset()
                     title="Clears metrics and logs; incident history and the audit trail stay">"Reset telemetry"</button>
-            </div>
-            // One reserved line: progress comes and goes without moving anything.
-            <div class="status-line">
-                {move || c.busy.get().map(|b| view! {
-                    <div class="busy" role="status">
-                        <span>{b}</span>
-                        {move || c.progress.get().map(|(done, total)| view! {
-                            <progress max=total.to_string() value=done.to_string() aria-label="Documents written"></progress>
-                        })}
-                    </div>
-                })}
             </div>
         </section>
     }

@@ -383,5 +383,19 @@ async fn no_elasticsearch() {
     assert_eq!(text(&client, ".badge").await, "Embedded store");
     click_scenario(&client, "memory-leak").await;
     wait(&client, "#verdict.resolved").await;
+    // Elasticsearch saved on an earlier visit, unreachable on this one: said,
+    // and this visit runs on the embedded store.
+    client
+        .execute("localStorage.setItem('quantumstate.mode', 'elastic')", vec![])
+        .await
+        .unwrap();
+    client.refresh().await.unwrap();
+    wait(&client, "#verdict.noincident").await;
+    let notice = wait(&client, ".notice").await.text().await.unwrap();
+    assert!(
+        notice.contains("chosen on an earlier visit") && notice.contains("embedded store"),
+        "{notice}"
+    );
+    assert_eq!(text(&client, ".badge").await, "Embedded store");
     client.close().await.unwrap();
 }
