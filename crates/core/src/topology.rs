@@ -14,6 +14,7 @@
 //! assert_eq!(graph.callers("auth-service"), ["checkout-service", "inventory-service", "payment-service"]);
 //! ```
 
+use crate::model::LogDoc;
 use serde::{Deserialize, Serialize};
 
 /// One edge: `from` calls (depends on) `to`.
@@ -123,6 +124,26 @@ impl Topology {
         out
     }
 
+    /// Who calls whom as the logs tell it, for a platform no graph describes: a
+    /// service among `services` whose lines name another of them calls it
+    /// ("upstream billing-api answered 502", "dial tcp billing-api:8443").
+    pub fn named_in_logs(services: &[&str], logs: &[LogDoc]) -> Topology {
+        let mut dependencies: Vec<Dependency> = Vec::new();
+        for line in logs.iter().filter(|l| services.contains(&l.service.as_str())) {
+            for callee in services.iter().filter(|s| **s != line.service) {
+                let known = dependencies.iter().any(|d| d.from == line.service && d.to == *callee);
+                if !known && names(&line.message, callee) {
+                    dependencies.push(Dependency {
+                        from: line.service.clone(),
+                        to: callee.to_string(),
+                        why: "named in its log lines".into(),
+                    });
+                }
+            }
+        }
+        Topology { dependencies }
+    }
+
     /// Why `from` calls `to`, if it does directly.
     pub fn reason(&self, from: &str, to: &str) -> Option<&str> {
         self.dependencies
@@ -130,6 +151,19 @@ impl Topology {
             .find(|d| d.from == from && d.to == to)
             .map(|d| d.why.as_str())
     }
+}
+
+/// Whether `message` names `service` as a name of its own (`billing-api:8443`,
+/// `http://billing-api/v1`, `billing-api.prod.svc`), not inside another name
+/// (`api` is not named by `billing-api`).
+fn names(message: &str, service: &str) -> bool {
+    let (m, s) = (message.to_ascii_lowercase(), service.to_ascii_lowercase());
+    let part = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    !s.is_empty()
+        && m.match_indices(&s).any(|(i, _)| {
+            m[..i].chars().next_back().is_none_or(|c| !part(c))
+                && m[i + s.len()..].chars().next().is_none_or(|c| !part(c))
+        })
 }
 
 #[cfg(test)]
@@ -177,5 +211,26 @@ mod tests {
         assert!(graph.depends_on("a", "a"));
         assert_eq!(graph.impacted_by("a"), ["b"]);
         assert_eq!(graph.reason("b", "a"), Some("y"));
+    }
+
+    #[test]
+    fn a_service_is_named_in_its_callers_wordings_not_inside_other_names() {
+        for m in [
+            "upstream billing-api answered 502 Bad Gateway",
+            "dial tcp billing-api:8443: connect: connection refused",
+            "upstream connect error or disconnect/reset before headers. reset reason: connection failure, cluster: outbound|8080||billing-api.prod.svc.cluster.local",
+            "POST http://billing-api/v1/invoices failed: 503 Service Unavailable",
+            "Call to Billing-API timed out after 5000ms",
+        ] {
+            assert!(names(m, "billing-api"), "{m}");
+        }
+        for m in [
+            "billing-api-canary answered 502",
+            "legacy-billing-api is down",
+            "billing api slow",
+        ] {
+            assert!(!names(m, "billing-api"), "{m}");
+        }
+        assert!(!names("billing-api answered 502", "api"));
     }
 }

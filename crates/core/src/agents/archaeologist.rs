@@ -3,7 +3,8 @@
 //!
 //! 1. **Root across services** ([`crate::topology`]): of the anomalous services,
 //!    the root is the one the others depend on whose trouble began first; the
-//!    others are its impact.
+//!    others are its impact. Services the graph does not know (someone else's
+//!    data) depend on those their log lines name.
 //! 2. **Evidence** ([`crate::taxonomy`]): the root's WARN+ lines are classified
 //!    by code and message tokens; the dominant class names the cause.
 //! 3. **Changes** ([`crate::changes`]): a change is blamed only for trouble that
@@ -220,6 +221,37 @@ fn root_service(topology: &Topology, detection: &Detection) -> (String, Vec<Stri
     }
 }
 
+/// The anomalous services' WARN+ lines since shortly before the first onset,
+/// read as a graph ([`Topology::named_in_logs`]).
+async fn calls_named_in_logs<S: Store>(
+    store: &S,
+    config: &AgentConfig,
+    detection: &Detection,
+    now: DateTime<Utc>,
+) -> Result<Topology, StoreError> {
+    let mut services: Vec<&str> = std::iter::once(detection.service.as_str())
+        .chain(detection.elsewhere.iter().map(|a| a.key.service.as_str()))
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    let first = detection
+        .elsewhere
+        .iter()
+        .map(|a| a.onset)
+        .fold(detection.onset, DateTime::min);
+    let query = LogQuery {
+        service: None,
+        min_level: Level::Warn,
+        window: TimeWindow::new(
+            first - TimeDelta::minutes(config.log_lookback_minutes),
+            now + TimeDelta::milliseconds(1),
+        ),
+        words: Vec::new(),
+        limit: 5_000,
+    };
+    Ok(Topology::named_in_logs(&services, &store.logs(&query).await?))
+}
+
 /// Mean bad-direction deviation of the primary metric in a window.
 async fn deviation<S: Store>(
     store: &S,
@@ -258,7 +290,16 @@ pub async fn investigate_with<S: Store>(
     detection: &Detection,
     now: DateTime<Utc>,
 ) -> Result<Investigation, StoreError> {
-    let (root, impacted, topology_agrees) = root_service(topology, detection);
+    let (mut root, mut impacted, mut topology_agrees) = root_service(topology, detection);
+    let mut graph_from_logs = false;
+    if !topology_agrees && !detection.elsewhere.is_empty() {
+        // The graph relates none of these services (someone else's platform):
+        // who calls whom, as their own log lines name each other.
+        let learned = calls_named_in_logs(store, config, detection, now).await?;
+        if let (r, i, true) = root_service(&learned, detection) {
+            (root, impacted, topology_agrees, graph_from_logs) = (r, i, true, true);
+        }
+    }
     let onset = detection
         .elsewhere
         .iter()
@@ -474,7 +515,9 @@ pub async fn investigate_with<S: Store>(
     ];
     if topology_agrees || memory_symptom {
         factors.push(Factor {
-            name: if topology_agrees {
+            name: if graph_from_logs {
+                "the callers' log lines name the root".into()
+            } else if topology_agrees {
                 "topology: the root explains its callers".into()
             } else {
                 "the symptom matches the cause".into()
