@@ -17,9 +17,10 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use quantumstate_core::agents::{narrate, AgentConfig, Event, IncidentReport, Listener, Pipeline, ReportStatus};
+use quantumstate_core::elastic::SetupReport;
 use quantumstate_core::share::ShareLink;
 use quantumstate_core::store::IndexCounts;
-use quantumstate_core::{Agent, IncidentDoc, Scenario, Service, Store};
+use quantumstate_core::{Agent, IncidentDoc, Scenario, Service, Store, StoreError};
 
 /// Runs are at least this far apart in simulated time: longer than one
 /// incident's story (onset to Guardian's verdict), so records never collide
@@ -527,17 +528,25 @@ impl Controller {
         self.run_now(Scenario::Healthy);
     }
 
+    /// Set up `store`'s indices through the proxy (creating what is missing),
+    /// saying so while it runs. The embedded store needs nothing.
+    async fn connect(&self, store: &AppStore, proxy: &str) -> Result<SetupReport, StoreError> {
+        let AppStore::Elastic(es) = store else {
+            return Ok(SetupReport::default());
+        };
+        self.busy.set(Some(format!("Connecting to the proxy at {proxy}…")));
+        let result = es.setup(Utc::now()).await;
+        self.busy.set(None);
+        result
+    }
+
     /// Connect to Elasticsearch through the proxy: test, set up, then use it.
     /// Failure leaves the embedded store in place with a message.
     pub fn use_elastic(&self, proxy: String) {
         let c = *self;
         spawn_local(async move {
-            c.busy.set(Some(format!("Connecting to the proxy at {proxy}…")));
             let candidate = AppStore::elastic(&proxy);
-            let AppStore::Elastic(es) = &candidate else { return };
-            let result = es.setup(Utc::now()).await;
-            c.busy.set(None);
-            match result {
+            match c.connect(&candidate, &proxy).await {
                 Ok(report) => {
                     crate::ui::remember(STORAGE_MODE, "elastic");
                     crate::ui::remember(STORAGE_PROXY, &proxy);

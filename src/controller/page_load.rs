@@ -5,7 +5,6 @@
 use super::{Controller, Start};
 use crate::api::AppStore;
 use crate::handoff::{Knob, Queued};
-use chrono::Utc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use quantumstate_core::share::ShareLink;
@@ -40,14 +39,8 @@ impl Controller {
     /// engine may be new or wiped since). If it cannot be used, this visit is
     /// on the embedded store; returns why (the choice stays saved for the next).
     async fn reconnect(&self) -> Option<String> {
-        let AppStore::Elastic(es) = self.store() else {
-            return None;
-        };
         let proxy = self.proxy_url.get_untracked();
-        self.busy.set(Some(format!("Connecting to the proxy at {proxy}…")));
-        let result = es.setup(Utc::now()).await;
-        self.busy.set(None);
-        let e = result.err()?;
+        let e = self.connect(&self.store(), &proxy).await.err()?;
         self.store.set_value(AppStore::embedded());
         self.mode.set(self.store().label());
         Some(format!(

@@ -326,21 +326,9 @@ async fn elasticsearch_mode(es_url: &str, engine: &str) {
     let d = decisions(&client).await.join("\n");
     assert!(d.contains("Redis") && d.contains("RESOLVED"), "{engine}: {d}");
     // The data really is in Elasticsearch, and the panel shows the same counts.
-    let count = |index: &'static str| {
-        let es_url = es_url.clone();
-        async move {
-            let v: serde_json::Value = reqwest::get(format!("{es_url}/{index}/_count"))
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v["count"].as_u64().unwrap()
-        }
-    };
     let (metrics, decisions_n) = (
-        count("metrics-quantumstate").await,
-        count("agent-decisions-quantumstate").await,
+        support::count(&es_url, "metrics-quantumstate").await,
+        support::count(&es_url, "agent-decisions-quantumstate").await,
     );
     assert!(metrics > 7_000, "{engine}: {metrics}");
     assert_eq!(

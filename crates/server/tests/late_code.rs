@@ -105,17 +105,6 @@ async fn server(es_url: Option<&str>, held: bool) -> (String, watch::Sender<bool
     (support::spawn_router(router).await, open)
 }
 
-/// Documents in the engine's `index`.
-async fn count(es_url: &str, index: &str) -> u64 {
-    let v: serde_json::Value = reqwest::get(format!("{es_url}/{index}/_count"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["count"].as_u64().unwrap_or(0)
-}
-
 /// Load the page, do `first` on the first screen, let the app arrive, check
 /// that it did what was asked. `label` names the run in failures.
 async fn first_use(client: &Client, first: FirstUse, held: bool, label: &str) {
@@ -220,8 +209,8 @@ async fn first_use(client: &Client, first: FirstUse, held: bool, label: &str) {
             assert!(counts.contains("seed 7"), "{what}: {counts}");
             wait(client, "#verdict.resolved").await;
             let es_url = es_url.unwrap();
-            let metrics = count(es_url, "metrics-quantumstate").await;
-            let decisions = count(es_url, "agent-decisions-quantumstate").await;
+            let metrics = support::count(es_url, "metrics-quantumstate").await;
+            let decisions = support::count(es_url, "agent-decisions-quantumstate").await;
             assert!(metrics > 7_000, "{what}: {metrics} metrics in Elasticsearch");
             assert_eq!(decisions, 4, "{what}: this incident's four decisions, in Elasticsearch");
         }

@@ -97,6 +97,20 @@ pub async fn elastic_via_proxy(es_url: &str, prefix: &str) -> ElasticStore<HttpT
     ElasticStore::new(transport, IndexNames { prefix: prefix.into() })
 }
 
+/// Documents in `index` of the engine at `es_url`, asked directly (not
+/// through the proxy).
+pub async fn count(es_url: &str, index: &str) -> u64 {
+    let v: serde_json::Value = reqwest::get(format!("{es_url}/{index}/_count"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["count"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{index}: no count in {v}"))
+}
+
 /// Replace the store's telemetry with `config`'s as the app does
 /// (`store::load_scenario`: its count check is exact).
 pub async fn load<S: Store>(store: &S, config: &SimConfig) -> sim::Dataset {
