@@ -300,11 +300,31 @@ fn analyze_reads_a_replacement_topology_and_names_root_and_impact_on_it() {
     assert_eq!(report["plan"]["service"], "billing-api");
     assert_eq!(report["plan"]["action"], "fail_over_database");
 
-    // The seed's graph knows neither name: no impact can be claimed.
+    // The seed's graph knows neither name, but cart-api's lines name billing-api:
+    // the graph is read from the logs, and the report says so.
+    let (ok, stdout, stderr) = analyze(&[("metrics", &m), ("logs", &l)], &["--json"]);
+    assert!(ok, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["investigation"]["root_service"], "billing-api");
+    assert_eq!(report["investigation"]["impacted"], serde_json::json!(["cart-api"]));
+    let factors = report["investigation"]["factors"].to_string();
+    assert!(factors.contains("log lines name the root"), "{factors}");
+
+    // Neither the graph nor the lines tie the two: no impact can be claimed.
+    let unnamed: Vec<_> = logs
+        .iter()
+        .cloned()
+        .map(|mut l| {
+            l.message = l.message.replace("billing-api", "a downstream service");
+            l
+        })
+        .collect();
+    write_ndjson(&l, &unnamed, None);
     let (ok, stdout, stderr) = analyze(&[("metrics", &m), ("logs", &l)], &["--json"]);
     assert!(ok, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["investigation"]["impacted"], serde_json::json!([]));
+    write_ndjson(&l, &logs, None);
 
     std::fs::write(&t, "{not json").unwrap();
     let (ok, _, stderr) = analyze(&[("metrics", &m), ("logs", &l), ("topology", &t)], &["--json"]);
