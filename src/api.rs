@@ -121,8 +121,26 @@ impl Store for AppStore {
         logs: &[LogDoc],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<u64, StoreError> {
-        // Elasticsearch writes both indices together, with one refresh at the end.
-        delegate!(self, s => s.write_telemetry(metrics, logs, progress).await)
+        match self {
+            // In slices of a few milliseconds, the browser let in between.
+            AppStore::Memory(s) => {
+                let total = metrics.len() + logs.len();
+                let mut written = 0;
+                for chunk in metrics.chunks(WRITE_SLICE) {
+                    pace().await;
+                    written += s.write_metrics(chunk).await? as usize;
+                    progress(written, total);
+                }
+                for chunk in logs.chunks(WRITE_SLICE) {
+                    pace().await;
+                    written += s.write_logs(chunk).await? as usize;
+                    progress(written, total);
+                }
+                Ok(written as u64)
+            }
+            // Elasticsearch writes both indices together, with one refresh at the end.
+            AppStore::Elastic(s) => s.write_telemetry(metrics, logs, progress).await,
+        }
     }
     async fn replace_telemetry(
         &self,
@@ -130,8 +148,14 @@ impl Store for AppStore {
         logs: &[LogDoc],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<u64, StoreError> {
-        // Elasticsearch writes only what it does not already hold.
-        delegate!(self, s => s.replace_telemetry(metrics, logs, progress).await)
+        match self {
+            AppStore::Memory(s) => {
+                s.clear_telemetry().await?;
+                self.write_telemetry(metrics, logs, progress).await
+            }
+            // Elasticsearch writes only what it does not already hold.
+            AppStore::Elastic(s) => s.replace_telemetry(metrics, logs, progress).await,
+        }
     }
     async fn series_keys(&self, window: TimeWindow) -> Result<Vec<SeriesKey>, StoreError> {
         delegate!(self, s => s.series_keys(window).await)
@@ -220,6 +244,10 @@ pub async fn yield_to_browser() {
 /// even on a phone four times slower than this machine.
 const SLICE_MS: f64 = 8.0;
 
+/// Documents the embedded store takes between two looks at the clock: about
+/// a millisecond's work on a first (not yet optimised) run here.
+const WRITE_SLICE: usize = 250;
+
 thread_local!(static SLICE_START: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) });
 
 fn now_ms() -> f64 {
@@ -236,27 +264,47 @@ async fn pace() {
 }
 
 /// Load `config` into the store (see [`quantumstate_core::store::load_scenario`]),
-/// timing generation and writing apart (each a task of its own).
+/// timing generation and writing apart (each in tasks of a few milliseconds, see [`pace`]).
 pub async fn load_scenario<S: Store>(
     store: &S,
     config: &SimConfig,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Loaded, StoreError> {
     let t = timing_start(MEASURE_GENERATE);
-    let data = sim::generate(config);
+    let mut steps = sim::Generation::new(config);
+    while steps.step() {
+        pace().await;
+    }
+    let data = steps.finish();
     timing_end(MEASURE_GENERATE, t);
     yield_to_browser().await;
     let t = timing_start(MEASURE_WRITE);
     quantumstate_core::store::load_dataset(store, config.anchor, &data, progress).await?;
     timing_end(MEASURE_WRITE, t);
     yield_to_browser().await;
-    Ok(Loaded::of(config, &data))
+    let fingerprint = fingerprint(&data).await;
+    Ok(Loaded::of(config, &data, fingerprint))
+}
+
+/// [`sim::Dataset::fingerprint`], in slices of a few milliseconds: on a first
+/// run it formats every document as JSON, a long task in one piece.
+async fn fingerprint(data: &sim::Dataset) -> String {
+    let mut f = sim::Fingerprint::default();
+    for chunk in data.metrics.chunks(WRITE_SLICE) {
+        pace().await;
+        f.add(chunk);
+    }
+    for chunk in data.logs.chunks(WRITE_SLICE) {
+        pace().await;
+        f.add(chunk);
+    }
+    f.finish()
 }
 
 /// Start a live replay (see [`quantumstate_core::replay`]) and say what it loaded.
 pub async fn start_replay<S: Store>(store: &S, config: &SimConfig) -> Result<(Replay, Loaded), StoreError> {
     let replay = Replay::start(store, config).await?;
-    let loaded = Loaded::of(config, &replay.data);
+    let loaded = Loaded::of(config, &replay.data, fingerprint(&replay.data).await);
     Ok((replay, loaded))
 }
 

@@ -26,11 +26,12 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    pub fn of(config: &sim::SimConfig, data: &sim::Dataset) -> Loaded {
+    /// `fingerprint` is `data`'s ([`sim::Dataset::fingerprint`], computed in slices by the caller).
+    pub fn of(config: &sim::SimConfig, data: &sim::Dataset, fingerprint: String) -> Loaded {
         Loaded {
             config: config.clone(),
             generated: data.len(),
-            fingerprint: data.fingerprint(),
+            fingerprint,
             truth: data.truth.clone(),
         }
     }

@@ -42,6 +42,37 @@ fn golden_digest_of_memory_leak_seed_42() {
     assert_eq!(data.fingerprint(), sim::GOLDEN_MEMORY_LEAK_42);
 }
 
+/// The browser generates a series at a time and digests a slice at a time,
+/// with other work in between: what it shows must be what the CLI prints.
+#[test]
+fn generating_and_digesting_in_steps_gives_the_same_data_and_fingerprint() {
+    for (i, scenario) in Scenario::ALL.into_iter().enumerate() {
+        let one = SimConfig::new(scenario, 11 + i as u64, anchor());
+        let other = SimConfig::new(Scenario::ALL[(i + 1) % Scenario::ALL.len()], 3, anchor());
+        let (mut a, mut b) = (sim::Generation::new(&one), sim::Generation::new(&other));
+        let mut steps = 0;
+        // Interleaved: the steps share nothing.
+        while a.step() {
+            steps += 1;
+            b.step();
+        }
+        assert_eq!(steps, Service::ALL.len() * MetricType::ALL.len(), "{scenario}");
+        let (a, b) = (a.finish(), b.finish());
+        assert_eq!(ndjson(&a), ndjson(&sim::generate(&one)), "{scenario}");
+        assert_eq!(ndjson(&b), ndjson(&sim::generate(&other)), "{scenario}");
+        for slice in [1, 7, 250, usize::MAX] {
+            let mut f = sim::Fingerprint::default();
+            for chunk in a.metrics.chunks(slice.min(a.metrics.len())) {
+                f.add(chunk);
+            }
+            for chunk in a.logs.chunks(slice.min(a.logs.len().max(1))) {
+                f.add(chunk);
+            }
+            assert_eq!(f.finish(), a.fingerprint(), "{scenario}, slices of {slice}");
+        }
+    }
+}
+
 #[test]
 fn same_inputs_same_documents_different_seed_different_documents() {
     for scenario in Scenario::ALL {

@@ -244,71 +244,125 @@ impl Dataset {
     /// A short digest of every document and id, the same on every platform:
     /// two runs with equal fingerprints generated the same bytes.
     pub fn fingerprint(&self) -> String {
-        let mut h = Fnv64::new();
-        for m in &self.metrics {
-            h.write(&m.doc_id());
-            h.write(&serde_json::to_string(m).unwrap_or_default());
+        let mut f = Fingerprint::default();
+        f.add(&self.metrics);
+        f.add(&self.logs);
+        f.finish()
+    }
+}
+
+/// [`Dataset::fingerprint`] a slice at a time: the metrics in order, then
+/// the logs in order.
+#[derive(Default)]
+pub struct Fingerprint(Fnv64);
+
+impl Fingerprint {
+    pub fn add<D: Document + Serialize>(&mut self, docs: &[D]) {
+        for d in docs {
+            self.0.write(&d.doc_id());
+            self.0.write(&serde_json::to_string(d).unwrap_or_default());
         }
-        for l in &self.logs {
-            h.write(&l.doc_id());
-            h.write(&serde_json::to_string(l).unwrap_or_default());
-        }
-        format!("{:016x}", h.finish())
+    }
+
+    pub fn finish(&self) -> String {
+        format!("{:016x}", self.0.finish())
     }
 }
 
 /// Generate the telemetry of one scenario run.
 pub fn generate(config: &SimConfig) -> Dataset {
-    let timeline = config.timeline();
-    let affected = config.service();
-    let fault = affected.map(|service| curves::Fault {
-        scenario: config.scenario,
-        service,
-        onset: timeline.onset,
-        intensity: config.intensity(),
-    });
-    // Sized once: growing by doubling leaves freed blocks behind, and the
-    // browser's wasm memory never shrinks.
-    let points = (timeline.end - timeline.start).num_milliseconds() / config.interval().num_milliseconds() + 1;
-    let mut metrics = Vec::with_capacity(Service::ALL.len() * MetricType::ALL.len() * points.max(0) as usize);
-    for service in Service::ALL {
-        let service_fault = fault.filter(|f| f.service == service);
-        for metric in MetricType::ALL {
-            let series = curves::Series::new(config, service, metric);
-            let healthy = series.healthy(timeline.start, timeline.end, config.interval());
-            let mut at = timeline.start;
-            for mut value in healthy {
-                if let Some(f) = &service_fault {
-                    value = f.apply(metric, at, value, series.baseline());
-                }
-                metrics.push(MetricDoc {
-                    timestamp: at,
-                    service: service.as_str().to_string(),
-                    region: service.region().to_string(),
-                    metric_type: metric.as_str().to_string(),
-                    value: round2(value),
-                    unit: metric.unit().to_string(),
-                });
-                at += config.interval();
-            }
+    let mut steps = Generation::new(config);
+    while steps.step() {}
+    steps.finish()
+}
+
+/// [`generate`] in steps, one metric series each, for a caller that lets
+/// others in between (the browser's main thread: a first run there is several
+/// times slower than the same code warmed up). The result is the same.
+pub struct Generation<'a> {
+    config: &'a SimConfig,
+    timeline: Timeline,
+    fault: Option<curves::Fault>,
+    metrics: Vec<MetricDoc>,
+    /// The next series, an index into services × metric types.
+    next: usize,
+}
+
+impl<'a> Generation<'a> {
+    pub fn new(config: &'a SimConfig) -> Self {
+        let timeline = config.timeline();
+        let fault = config.service().map(|service| curves::Fault {
+            scenario: config.scenario,
+            service,
+            onset: timeline.onset,
+            intensity: config.intensity(),
+        });
+        // Sized once: growing by doubling leaves freed blocks behind, and the
+        // browser's wasm memory never shrinks.
+        let points = (timeline.end - timeline.start).num_milliseconds() / config.interval().num_milliseconds() + 1;
+        let metrics = Vec::with_capacity(Service::ALL.len() * MetricType::ALL.len() * points.max(0) as usize);
+        Generation {
+            config,
+            timeline,
+            fault,
+            metrics,
+            next: 0,
         }
     }
-    let deploy_at = fault.and_then(|f| f.deploy_at());
-    let mut logs = logs::generate(config, &timeline, fault.as_ref(), &metrics);
-    crate::order::sort_by(&mut logs, |a, b| {
-        a.timestamp.cmp(&b.timestamp).then_with(|| a.service.cmp(&b.service))
-    });
-    Dataset {
-        metrics,
-        logs,
-        truth: GroundTruth {
-            scenario: config.scenario,
-            service: affected,
-            anomaly: config.scenario.expected_anomaly(),
-            timeline,
-            deploy_at,
-            deploy_is_cause: config.scenario == Scenario::DeploymentRollback,
-        },
+
+    /// Generate the next metric series; false once every series is done.
+    pub fn step(&mut self) -> bool {
+        let kinds = MetricType::ALL.len();
+        let (Some(&service), Some(&metric)) = (
+            Service::ALL.get(self.next / kinds),
+            MetricType::ALL.get(self.next % kinds),
+        ) else {
+            return false;
+        };
+        self.next += 1;
+        let (config, timeline) = (self.config, &self.timeline);
+        let service_fault = self.fault.filter(|f| f.service == service);
+        let series = curves::Series::new(config, service, metric);
+        let healthy = series.healthy(timeline.start, timeline.end, config.interval());
+        let mut at = timeline.start;
+        for mut value in healthy {
+            if let Some(f) = &service_fault {
+                value = f.apply(metric, at, value, series.baseline());
+            }
+            self.metrics.push(MetricDoc {
+                timestamp: at,
+                service: service.as_str().to_string(),
+                region: service.region().to_string(),
+                metric_type: metric.as_str().to_string(),
+                value: round2(value),
+                unit: metric.unit().to_string(),
+            });
+            at += config.interval();
+        }
+        true
+    }
+
+    /// The logs, written from the metrics, and the ground truth (after the last [`Self::step`]).
+    pub fn finish(mut self) -> Dataset {
+        while self.step() {}
+        let (config, timeline, fault) = (self.config, self.timeline, self.fault);
+        let deploy_at = fault.and_then(|f| f.deploy_at());
+        let mut logs = logs::generate(config, &timeline, fault.as_ref(), &self.metrics);
+        crate::order::sort_by(&mut logs, |a, b| {
+            a.timestamp.cmp(&b.timestamp).then_with(|| a.service.cmp(&b.service))
+        });
+        Dataset {
+            metrics: self.metrics,
+            logs,
+            truth: GroundTruth {
+                scenario: config.scenario,
+                service: fault.map(|f| f.service),
+                anomaly: config.scenario.expected_anomaly(),
+                timeline,
+                deploy_at,
+                deploy_is_cause: config.scenario == Scenario::DeploymentRollback,
+            },
+        }
     }
 }
 
