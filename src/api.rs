@@ -263,8 +263,8 @@ fn scheduler_yield() -> Option<js_sys::Promise> {
 /// even on a phone four times slower than this machine.
 const SLICE_MS: f64 = 8.0;
 
-/// Documents the embedded store takes between two looks at the clock: about
-/// a millisecond's work on a first (not yet optimised) run here.
+/// Documents written to the embedded store, or digested, between two looks at
+/// the clock: 1–3 ms of work on a first (not yet optimised) run here.
 const WRITE_SLICE: usize = 250;
 
 thread_local!(static SLICE_START: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) });
