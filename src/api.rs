@@ -122,22 +122,8 @@ impl Store for AppStore {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<u64, StoreError> {
         match self {
-            // In slices of a few milliseconds, the browser let in between.
-            AppStore::Memory(s) => {
-                let total = metrics.len() + logs.len();
-                let mut written = 0;
-                for chunk in metrics.chunks(WRITE_SLICE) {
-                    pace().await;
-                    written += s.write_metrics(chunk).await? as usize;
-                    progress(written, total);
-                }
-                for chunk in logs.chunks(WRITE_SLICE) {
-                    pace().await;
-                    written += s.write_logs(chunk).await? as usize;
-                    progress(written, total);
-                }
-                Ok(written as u64)
-            }
+            // In small writes, each paced like every embedded query (`delegate!`).
+            AppStore::Memory(_) => write_in_chunks(self, metrics, logs, WRITE_SLICE, progress).await,
             // Elasticsearch writes both indices together, with one refresh at the end.
             AppStore::Elastic(s) => s.write_telemetry(metrics, logs, progress).await,
         }

@@ -271,9 +271,7 @@ impl Fingerprint {
 
 /// Generate the telemetry of one scenario run.
 pub fn generate(config: &SimConfig) -> Dataset {
-    let mut steps = Generation::new(config);
-    while steps.step() {}
-    steps.finish()
+    Generation::new(config).finish()
 }
 
 /// [`generate`] in steps, one metric series each, for a caller that lets

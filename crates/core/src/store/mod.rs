@@ -171,17 +171,7 @@ pub trait Store {
         logs: &[LogDoc],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<u64, StoreError> {
-        let total = metrics.len() + logs.len();
-        let mut written = 0;
-        for chunk in metrics.chunks(LOAD_CHUNK) {
-            written += self.write_metrics(chunk).await? as usize;
-            progress(written, total);
-        }
-        for chunk in logs.chunks(LOAD_CHUNK) {
-            written += self.write_logs(chunk).await? as usize;
-            progress(written, total);
-        }
-        Ok(written as u64)
+        write_in_chunks(self, metrics, logs, LOAD_CHUNK, progress).await
     }
 
     /// Make the telemetry exactly `metrics` and `logs`: write them (reporting
@@ -282,6 +272,28 @@ pub fn bucket_start(at: DateTime<Utc>, bucket: TimeDelta) -> DateTime<Utc> {
 
 /// Documents per write while loading a scenario: progress moves and the page stays responsive.
 pub const LOAD_CHUNK: usize = 2_000;
+
+/// [`Store::write_telemetry`] as `chunk`-document writes of metrics, then of
+/// logs, reporting `(written, total)` after each. Returns how many were written.
+pub async fn write_in_chunks<S: Store + ?Sized>(
+    store: &S,
+    metrics: &[MetricDoc],
+    logs: &[LogDoc],
+    chunk: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<u64, StoreError> {
+    let total = metrics.len() + logs.len();
+    let mut written = 0;
+    for part in metrics.chunks(chunk) {
+        written += store.write_metrics(part).await? as usize;
+        progress(written, total);
+    }
+    for part in logs.chunks(chunk) {
+        written += store.write_logs(part).await? as usize;
+        progress(written, total);
+    }
+    Ok(written as u64)
+}
 
 /// Replace the telemetry with a fresh run of `config` (incident history and
 /// audit trail stay; the seeded incidents are rewritten with their fixed ids),
